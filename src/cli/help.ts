@@ -1,0 +1,26 @@
+import { actions, settings } from "./options.ts";
+
+/** `--help`, written from the settings table so it cannot drift from the parser. */
+export function helpText(version: string): string {
+  const rows: [string, string][] = [];
+  for (const [name, o] of Object.entries(settings)) {
+    const dflt = "default" in o ? ` (default ${o.default})` : "";
+    rows.push([`--${name} ${o.value}`, `${o.help}${dflt}; env ${o.env}`]);
+  }
+  for (const [name, o] of Object.entries(actions)) rows.push([`-${o.short}, --${name}`, o.help]);
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  return `d-back ${version}: the real-time server behind d-zone
+
+Serves d-zone (or its own page) over HTTP, and Discord guilds, members, presence
+changes and messages to every open d-zone page over a WebSocket on the same port.
+With no data source configured it serves a mock world that lives on its own.
+
+Usage: d-back [options]
+
+Options:
+${rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`).join("\n")}
+
+A flag wins over its environment variable. Open d-zone with
+?socketURL=ws://HOST:PORT to point it at this server.
+`;
+}

@@ -1,0 +1,27 @@
+/**
+ * Turns a request's raw URL path into a path relative to the static root, or
+ * `null` when it tries to leave the root or hide something: a `..` segment
+ * (however it is encoded), a backslash, a NUL or other control character, a
+ * drive letter or colon, a bad percent-encoding. Dot files are refused too.
+ * A path ending in `/` names that folder's `index.html`.
+ */
+export function toRootPath(rawPath: string): string | null {
+  const segments: string[] = [];
+  const parts = rawPath.split("/");
+  for (let i = 0; i < parts.length; i++) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(parts[i]!);
+    } catch {
+      return null;
+    }
+    if (segment === "" || segment === ".") {
+      if (i === parts.length - 1) segments.push("index.html");
+      continue;
+    }
+    // deno-lint-ignore no-control-regex
+    if (segment.startsWith(".") || /[\\/:\x00-\x1f\x7f]/.test(segment)) return null;
+    segments.push(segment);
+  }
+  return segments.join("/");
+}

@@ -1,0 +1,44 @@
+import type { Context } from "hono";
+import { toRootPath } from "./safe-path.ts";
+
+/** A file ready to be served. */
+export interface Asset {
+  body: BodyInit;
+  type: string;
+  /** A quoted entity tag, strong (`"…"`) or weak (`W/"…"`). */
+  etag: string;
+}
+
+/** Where static files come from: the built-in page, a folder, or assets embedded in the executable. */
+export interface StaticRoot {
+  /** What this root is, for the startup log line. */
+  readonly description: string;
+  /** The file at a path relative to the root (already checked by `toRootPath`), if any. */
+  get(path: string): Promise<Asset | undefined>;
+}
+
+/** Whether an `If-None-Match` header matches the tag (weak comparison, as RFC 9110 asks for GET). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  const bare = etag.replace(/^W\//, "");
+  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === bare);
+}
+
+/** Serves GET/HEAD for any path from `root`, with ETag revalidation. */
+export function serveStatic(root: StaticRoot) {
+  return async (c: Context): Promise<Response> => {
+    const path = toRootPath(new URL(c.req.url).pathname);
+    if (path === null) return c.text("400 Bad Request: that path is not allowed\n", 400);
+    const asset = await root.get(path);
+    if (!asset) return c.text("404 Not Found\n", 404);
+    const headers = new Headers({
+      "ETag": asset.etag,
+      "Cache-Control": "no-cache",
+      "X-Content-Type-Options": "nosniff",
+    });
+    if (etagMatches(c.req.header("if-none-match"), asset.etag)) return new Response(null, { status: 304, headers });
+    headers.set("Content-Type", asset.type);
+    return new Response(asset.body, { status: 200, headers });
+  };
+}

@@ -1,0 +1,97 @@
+import type { WSContext } from "hono/ws";
+import type { Broadcast } from "./protocol/outbound.ts";
+import type { StateListener } from "./state/state.ts";
+import { ErrorText } from "./protocol/errors.ts";
+import { errorFrame } from "./protocol/outbound.ts";
+
+/** A connection the hub can place in a guild. */
+export interface Peer {
+  readonly socket: WSContext;
+  /** The guild this peer views; set by the hub only. */
+  room: string | undefined;
+}
+
+/** The runtime's fan-out primitive (native topics where the runtime has them). */
+export interface Fanout {
+  subscribe(socket: WSContext, topic: string): void;
+  unsubscribe(socket: WSContext, topic: string): void;
+  /** Sends `frame` to every subscriber of `topic`; `peers` are those subscribers. */
+  publish(topic: string, frame: string, peers: ReadonlySet<Peer>): void;
+}
+
+/** Told when a guild gains its first viewer and loses its last. */
+export interface RoomHooks {
+  active(guildId: string): void;
+  idle(guildId: string): void;
+}
+
+const topic = (guildId: string) => `guild:${guildId}`;
+
+/**
+ * Viewers grouped by the guild they joined. A broadcast is serialized once
+ * and the same string handed to every viewer of the guild; a guild nobody
+ * watches costs nothing, not even the serialization.
+ */
+export class Hub implements StateListener {
+  #rooms = new Map<string, Set<Peer>>();
+  #fanout: Fanout;
+  #hooks: RoomHooks;
+
+  constructor(fanout: Fanout, hooks: RoomHooks) {
+    this.#fanout = fanout;
+    this.#hooks = hooks;
+  }
+
+  /** Moves `peer` into the guild's room, out of any other. */
+  join(peer: Peer, guildId: string): void {
+    if (peer.room === guildId) return;
+    this.leave(peer);
+    let room = this.#rooms.get(guildId);
+    if (!room) this.#rooms.set(guildId, room = new Set());
+    room.add(peer);
+    peer.room = guildId;
+    this.#fanout.subscribe(peer.socket, topic(guildId));
+    if (room.size === 1) this.#hooks.active(guildId);
+  }
+
+  leave(peer: Peer): void {
+    const guildId = peer.room;
+    if (guildId === undefined) return;
+    peer.room = undefined;
+    const room = this.#rooms.get(guildId);
+    if (!room?.delete(peer)) return;
+    this.#fanout.unsubscribe(peer.socket, topic(guildId));
+    if (room.size === 0) {
+      this.#rooms.delete(guildId);
+      this.#hooks.idle(guildId);
+    }
+  }
+
+  broadcast(guildId: string, event: Broadcast): void {
+    const room = this.#rooms.get(guildId);
+    if (room) this.#fanout.publish(topic(guildId), JSON.stringify(event), room);
+  }
+
+  removed(guildId: string): void {
+    const room = this.#rooms.get(guildId);
+    if (!room) return;
+    const frame = errorFrame(ErrorText.unknownServer);
+    for (const peer of [...room]) {
+      this.leave(peer);
+      peer.socket.send(frame);
+    }
+  }
+
+  /** Viewers of one guild, or of all guilds. */
+  viewers(guildId?: string): number {
+    if (guildId !== undefined) return this.#rooms.get(guildId)?.size ?? 0;
+    let n = 0;
+    for (const room of this.#rooms.values()) n += room.size;
+    return n;
+  }
+
+  /** Guilds with at least one viewer (zero once everyone has left). */
+  get rooms(): number {
+    return this.#rooms.size;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The d-back command: parse flags and environment, start a server on this
+ * runtime, stop it cleanly on SIGINT/SIGTERM.
+ */
+import process from "node:process";
+import { parseCommand, UsageError } from "./cli/parse.ts";
+import { helpText } from "./cli/help.ts";
+import { createLogger } from "./log.ts";
+import { VERSION } from "./version.ts";
+import { createServer } from "./mod.ts";
+import { AddressInUseError } from "./runtime/types.ts";
+
+async function main(argv: string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`d-back: ${error.message} (see d-back --help)`);
+    return 2;
+  }
+  if (command.action === "help") {
+    console.log(helpText(VERSION));
+    return 0;
+  }
+  if (command.action === "version") {
+    console.log(VERSION);
+    return 0;
+  }
+
+  const s = command.settings;
+  const logger = createLogger(s["log-level"]);
+  const server = await createServer({ port: s.port, host: s.host, staticDir: s["static-dir"], logger });
+  try {
+    await server.start();
+  } catch (error) {
+    if (!(error instanceof AddressInUseError)) throw error;
+    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
+    return 1;
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    logger.info("shutting down", { signal });
+    server.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error) => {
+    console.error(`d-back: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

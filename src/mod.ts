@@ -1,0 +1,24 @@
+/**
+ * d-back as a library: create a server, start it, stop it.
+ *
+ * ```ts
+ * import { createServer } from "d-back";
+ * const server = await createServer({ port: 3000 });
+ * await server.start();
+ * ```
+ */
+import { Server, type ServerOptions } from "./server.ts";
+import { detectRuntime } from "./runtime/mod.ts";
+import type { Runtime } from "./runtime/types.ts";
+
+export { Server, type ServerOptions } from "./server.ts";
+export { AddressInUseError } from "./runtime/types.ts";
+export { createLogger, type Logger } from "./log.ts";
+export { MockSource } from "./mock/source.ts";
+export type { DataSource, Feed } from "./source/source.ts";
+export { VERSION } from "./version.ts";
+
+/** A server on the runtime this process runs on (or on `runtime`, when given). */
+export async function createServer(options: ServerOptions & { runtime?: Runtime } = {}): Promise<Server> {
+  return new Server(options.runtime ?? await detectRuntime(), options);
+}

@@ -1,0 +1,66 @@
+import * as v from "valibot";
+import { ErrorText } from "./errors.ts";
+
+const text = (max: number) =>
+  v.nullish(v.pipe(v.string("must be a string"), v.maxLength(max, `must be at most ${max} characters`)));
+
+/**
+ * `connect`, the only request a viewer sends. Optional fields may be absent
+ * or `null`; anything else of the wrong type is refused with a message that
+ * names the field. `discordUser` keeps only what d-back reads.
+ */
+export const Connect = v.object({
+  type: v.literal("connect"),
+  data: v.object({
+    server: v.nullish(
+      v.union([
+        v.pipe(v.string(), v.maxLength(128, "must be at most 128 characters")),
+        v.pipe(v.number(), v.finite()),
+      ], "must be a string, a number or null"),
+    ),
+    password: text(1024),
+    discordToken: text(4096),
+    discordUser: v.nullish(v.object({ id: text(64), username: text(256) }, "must be an object")),
+  }, "must be an object"),
+});
+export type Connect = v.InferOutput<typeof Connect>;
+
+export type Parsed = { ok: true; message: Connect } | { ok: false; error: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Reads one inbound frame into a `connect`, or into the error text to answer with. */
+export function parseFrame(frame: string | ArrayBuffer | ArrayBufferView): Parsed {
+  let body: string;
+  if (typeof frame === "string") body = frame;
+  else {
+    try {
+      body = utf8.decode(frame);
+    } catch {
+      return { ok: false, error: ErrorText.invalidBinary };
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { ok: false, error: ErrorText.invalidJson };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, error: ErrorText.notAnObject };
+  }
+  if ((value as { type?: unknown }).type !== "connect") return { ok: false, error: ErrorText.unknownType };
+  const result = v.safeParse(Connect, value, { abortEarly: true });
+  if (result.success) return { ok: true, message: result.output };
+  return { ok: false, error: `Malformed connect: ${describeIssue(result.issues[0])}` };
+}
+
+/** `data.server must be …`: the dotted path of the first issue and what is wrong there. */
+export function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue) ?? "value";
+  // A required key that is absent is reported by its parent object, with a generic text.
+  if (issue.type === "object" && issue.received === "undefined" && issue.expected?.startsWith('"')) {
+    return `${path} is missing`;
+  }
+  return `${path} ${issue.message}`;
+}

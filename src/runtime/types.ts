@@ -1,0 +1,43 @@
+import type { Context } from "hono";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { Fanout } from "../hub.ts";
+import type { OpenFile } from "../http/directory-root.ts";
+
+export interface ListenOptions {
+  port: number;
+  hostname: string;
+  /** The hono app's fetch; `env` is whatever the runtime hands along (see `remoteAddress`). */
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>;
+}
+
+export interface Listening {
+  /** The bound port (the real one when 0 was asked for). */
+  port: number;
+  hostname: string;
+  /** Stops accepting connections and closes the ones still open. */
+  close(): Promise<void>;
+}
+
+/** Thrown by `listen` when another process holds the port. */
+export class AddressInUseError extends Error {
+  override name = "AddressInUseError";
+  constructor(readonly hostname: string, readonly port: number) {
+    super(`${hostname}:${port} is already in use`);
+  }
+}
+
+/**
+ * Everything d-back needs from the runtime it runs on, and nothing more:
+ * listen, upgrade, fan out, read files. One instance serves one server.
+ */
+export interface Runtime extends Fanout {
+  readonly name: string;
+  /** hono's WebSocket helper for this runtime; it passes non-upgrade requests on. */
+  readonly upgradeWebSocket: UpgradeWebSocket;
+  listen(options: ListenOptions): Promise<Listening>;
+  /** The peer's IP address for a request served by `listen`. */
+  remoteAddress(c: Context): string;
+  openFile: OpenFile;
+  /** Bytes queued on a socket and not yet handed to the network. */
+  bufferedAmount(socket: WSContext): number;
+}

@@ -1,0 +1,44 @@
+import type { GuildInfoInput, Members } from "../protocol/guild.ts";
+import type { MessageData, PresenceData } from "../protocol/events.ts";
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** The Discord user d-zone says is signed in (`connect.data.discordUser`). */
+export interface DiscordUser {
+  id?: string | null;
+  username?: string | null;
+}
+
+/**
+ * Where live events for one watched guild go. Handed to a source while the
+ * guild has viewers; writes go through state, so joins see them too.
+ */
+export interface Feed {
+  /** uids of the guild's current members. */
+  uids(): string[];
+  presence(data: PresenceData): void;
+  message(data: MessageData): void;
+}
+
+/**
+ * Where guilds and members come from: the mock world, a bot through the
+ * library API, or producers through the ingest API.
+ *
+ * d-back asks for the guild list when a viewer connects and for a guild's
+ * members when it is first joined; from then on the members are kept current
+ * by presence events, so a source need not be asked again.
+ */
+export interface DataSource {
+  /** A short name for logs: "mock", "library", "ingest". */
+  readonly name: string;
+  /** Every guild a viewer may choose; the one marked default (else the first) is the default. */
+  servers(): Awaitable<readonly GuildInfoInput[]>;
+  /** The members of one guild, keyed by uid. */
+  users(guildId: string): Awaitable<Members>;
+  /** The Discord OAuth2 client id d-zone signs in with, when the guild info does not carry one. */
+  clientId?(guildId: string): Awaitable<string | undefined>;
+  /** Whether `token` proves `user` and that user may view the guild. */
+  validateOAuth?(guildId: string, token: string, user: DiscordUser): Awaitable<boolean>;
+  /** Called when a guild gains its first viewer; the returned function when it loses its last. */
+  watch?(guildId: string, feed: Feed): () => void;
+}

@@ -1,0 +1,126 @@
+import type { GuildInfo, Members } from "../protocol/guild.ts";
+import type { PresenceData } from "../protocol/events.ts";
+import type { User } from "../protocol/user.ts";
+import { serverJoinFrame } from "../protocol/outbound.ts";
+
+/**
+ * One guild: its public info, secrets, and members with their current status.
+ *
+ * The member map is serialized lazily and the result kept until a member
+ * changes, so a storm of joins to a large guild costs one serialization.
+ */
+export class Guild {
+  #info: GuildInfo;
+  /** `undefined` until the data source has been asked for the members. */
+  #members: Map<string, User> | undefined;
+  #usersJson: string | undefined;
+  /** Whole `server-join` frames by requested id; at most the short id and "default". */
+  #frames = new Map<string, string>();
+
+  constructor(info: GuildInfo) {
+    this.#info = info;
+  }
+
+  get info(): GuildInfo {
+    return this.#info;
+  }
+
+  get guildId(): string {
+    return this.#info.guildId;
+  }
+
+  /** Whether the members have been loaded from the data source. */
+  get loaded(): boolean {
+    return this.#members !== undefined;
+  }
+
+  get memberCount(): number {
+    return this.#members?.size ?? 0;
+  }
+
+  member(uid: string): User | undefined {
+    return this.#members?.get(uid);
+  }
+
+  uids(): string[] {
+    return this.#members ? [...this.#members.keys()] : [];
+  }
+
+  setInfo(info: GuildInfo): void {
+    const old = this.#info;
+    this.#info = info;
+    if (old.name !== info.name || old.clientId !== info.clientId) this.#frames.clear();
+  }
+
+  /**
+   * Replaces every member and returns what a viewer must be told to get from
+   * the old world to the new one: one presence per member that joined,
+   * changed, or left (nothing when the members were never loaded).
+   */
+  setMembers(members: Members): PresenceData[] {
+    const before = this.#members;
+    this.#members = new Map(Object.entries(members));
+    this.#changed();
+    if (!before) return [];
+    const diff: PresenceData[] = [];
+    for (const [uid, user] of this.#members) {
+      const old = before.get(uid);
+      if (!old || old.status !== user.status || old.username !== user.username || old.roleColor !== user.roleColor) {
+        diff.push({ uid, status: user.status, username: user.username, roleColor: user.roleColor });
+      }
+    }
+    for (const uid of before.keys()) {
+      if (!this.#members.has(uid)) diff.push({ uid, status: "offline", delete: true });
+    }
+    return diff;
+  }
+
+  /**
+   * Writes a presence into the member map: `delete` removes the member, a
+   * known member takes the new status (and name and color when given), an
+   * unknown one is added when the presence names it. Returns whether the
+   * member map changed.
+   */
+  applyPresence(p: PresenceData): boolean {
+    const members = this.#members;
+    if (!members) return false;
+    const old = members.get(p.uid);
+    if (p.delete) {
+      if (!old) return false;
+      members.delete(p.uid);
+    } else if (old) {
+      const next: User = {
+        uid: p.uid,
+        username: p.username ?? old.username,
+        status: p.status,
+        roleColor: p.roleColor ?? old.roleColor,
+      };
+      if (next.status === old.status && next.username === old.username && next.roleColor === old.roleColor) {
+        return false;
+      }
+      members.set(p.uid, next);
+    } else if (p.username !== undefined) {
+      members.set(p.uid, { uid: p.uid, username: p.username, status: p.status, roleColor: p.roleColor ?? "#ffffff" });
+    } else {
+      return false;
+    }
+    this.#changed();
+    return true;
+  }
+
+  /** The `server-join` frame for a viewer that asked for `request`. */
+  joinFrame(request: string): string {
+    let frame = this.#frames.get(request);
+    if (frame === undefined) {
+      this.#usersJson ??= JSON.stringify(Object.fromEntries(this.#members ?? []));
+      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.#info.clientId);
+      this.#frames.set(request, frame);
+    }
+    return frame;
+  }
+
+  #changed(): void {
+    this.#usersJson = undefined;
+    this.#frames.clear();
+  }
+}

@@ -1,0 +1,102 @@
+import type { WSContext } from "hono/ws";
+import type { Hub, Peer } from "./hub.ts";
+import type { Logger } from "./log.ts";
+import type { World } from "./world.ts";
+import type { Connect } from "./protocol/inbound.ts";
+import { parseFrame } from "./protocol/inbound.ts";
+import { normalizeServer } from "./protocol/normalize.ts";
+import { errorFrame } from "./protocol/outbound.ts";
+import { ErrorText } from "./protocol/errors.ts";
+
+export interface ViewerContext {
+  world: World;
+  hub: Hub;
+  log: Logger;
+}
+
+/**
+ * One d-zone page: sent `server-list` on open, then answers each `connect`
+ * with `server-join` or an error. Nothing a viewer sends closes its socket.
+ */
+export class Viewer implements Peer {
+  readonly socket: WSContext;
+  readonly id: number;
+  readonly address: string;
+  room: string | undefined;
+  #ctx: ViewerContext;
+  /** Requests are answered one at a time, in the order they came. */
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(socket: WSContext, id: number, address: string, ctx: ViewerContext) {
+    this.socket = socket;
+    this.id = id;
+    this.address = address;
+    this.#ctx = ctx;
+  }
+
+  /** Sends `server-list`; frames that arrive meanwhile are answered after it. */
+  open(): Promise<void> {
+    return this.#queue = this.#greet();
+  }
+
+  async #greet(): Promise<void> {
+    const { world, log } = this.#ctx;
+    log.debug("viewer connected", { viewer: this.id, addr: this.address });
+    try {
+      await world.refresh();
+    } catch (error) {
+      log.error("could not list servers", { viewer: this.id, error: String(error) });
+    }
+    this.#send(world.state.serverListFrame());
+  }
+
+  /** Answers one frame, after every frame received before it has been answered. */
+  receive(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+    return this.#queue = this.#queue.then(() => this.#answer(frame));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ctx.hub.leave(this);
+    this.#ctx.log.debug("viewer disconnected", { viewer: this.id });
+  }
+
+  #answer(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> | void {
+    const parsed = parseFrame(frame);
+    if (parsed.ok) return this.#connect(parsed.message.data);
+    this.#ctx.log.debug("bad frame", { viewer: this.id, error: parsed.error });
+    this.#send(errorFrame(parsed.error));
+  }
+
+  async #connect(data: Connect["data"]): Promise<void> {
+    const { world, hub, log } = this.#ctx;
+    const request = normalizeServer(data.server);
+    let refusal: string | undefined;
+    try {
+      const guild = await world.find(request);
+      if (!guild) refusal = ErrorText.unknownServer;
+      else {
+        if (guild.info.passworded) refusal = await world.authorize(guild, data);
+        if (!refusal) {
+          await world.load(guild);
+          if (this.#closed) return;
+          // Send and join in one turn, so no event can fall between the two.
+          this.#send(guild.joinFrame(request));
+          hub.join(this, guild.guildId);
+          log.debug("viewer joined", { viewer: this.id, guild: guild.guildId, viewers: hub.viewers(guild.guildId) });
+          return;
+        }
+      }
+    } catch (error) {
+      log.error("connect failed", { viewer: this.id, server: request, error: String(error) });
+      refusal = ErrorText.sourceFailed;
+    }
+    log.debug("connect refused", { viewer: this.id, server: request, error: refusal });
+    this.#send(errorFrame(refusal));
+  }
+
+  #send(frame: string): void {
+    if (!this.#closed) this.socket.send(frame);
+  }
+}
