@@ -9,6 +9,8 @@ export interface Peer {
   readonly socket: WSContext;
   /** The guild this peer views; set by the hub only. */
   room: string | undefined;
+  /** Sends one frame; a failure is handled (logged, the peer dropped) inside, never thrown. */
+  send(frame: string): void;
 }
 
 /** The runtime's fan-out primitive (native topics where the runtime has them). */
@@ -78,7 +80,7 @@ export class Hub implements StateListener {
     const frame = errorFrame(ErrorText.unknownServer);
     for (const peer of [...room]) {
       this.leave(peer);
-      peer.socket.send(frame);
+      peer.send(frame);
     }
   }
 

@@ -5,9 +5,9 @@
 import process from "node:process";
 import { parseCommand, UsageError } from "./cli/parse.ts";
 import { helpText } from "./cli/help.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
-import { createServer } from "./mod.ts";
+import { createServer, type Server } from "./mod.ts";
 import { AddressInUseError } from "./runtime/types.ts";
 
 async function main(argv: string[]): Promise<number> {
@@ -30,7 +30,21 @@ async function main(argv: string[]): Promise<number> {
 
   const s = command.settings;
   const logger = createLogger(s["log-level"]);
-  const server = await createServer({ port: s.port, host: s.host, staticDir: s["static-dir"], logger });
+  const server = await createServer({
+    port: s.port,
+    host: s.host,
+    staticDir: s["static-dir"],
+    logger,
+    limits: {
+      maxConnections: s["max-connections"],
+      maxConnectionsPerAddress: s["max-connections-per-ip"],
+      maxFrameBytes: s["max-frame-bytes"],
+      ratePerSecond: s["rate-limit"],
+      rateBurst: s["rate-burst"],
+      maxBufferedBytes: s["max-buffered-bytes"],
+      idleTimeoutSeconds: s["idle-timeout"],
+    },
+  });
   try {
     await server.start();
   } catch (error) {
@@ -38,17 +52,43 @@ async function main(argv: string[]): Promise<number> {
     console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
     return 1;
   }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    logger.info("shutting down", { signal });
-    server.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  onSignals(server, logger);
   return -1;
+}
+
+/** Exit codes for a second signal, as a shell reports a process killed by it (128 + its number). */
+const killedBy = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The first SIGINT or SIGTERM stops the server gracefully (`Server.stop`)
+ * and exits 0; a second one, while that is under way, exits at once.
+ */
+function onSignals(server: Server, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: keyof typeof killedBy) => {
+    if (stopping) {
+      logger.warn("second signal, exiting now", { signal });
+      process.exit(killedBy[signal]);
+    }
+    stopping = true;
+    logger.info("shutting down", { signal, connections: server.viewers });
+    // Server.stop bounds its own wait; this is the net under it.
+    setTimeout(() => {
+      logger.error("shutdown is taking too long, exiting");
+      process.exit(1);
+    }, 10_000);
+    server.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error) => {
+        logger.error("shutdown failed", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
 }
 
 main(process.argv.slice(2)).then(

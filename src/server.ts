@@ -1,3 +1,5 @@
+import process from "node:process";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "./log.ts";
 import { createLogger } from "./log.ts";
 import { VERSION } from "./version.ts";
@@ -12,6 +14,9 @@ import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
+import { Close, type Limits, withDefaults } from "./limits.ts";
+import { Admission, type Ticket } from "./admission.ts";
+import { RateLimit } from "./rate-limit.ts";
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 3000. */
@@ -28,6 +33,10 @@ export interface ServerOptions {
   mock?: MockOptions;
   /** How long a data source may take to answer, in ms. Default 5000. */
   sourceTimeoutMs?: number;
+  /** What viewers may cost (src/limits.ts); unset ones keep their defaults. */
+  limits?: Partial<Limits>;
+  /** How long `stop()` waits for viewers to answer the close before it drops them, in ms. Default 2000. */
+  shutdownGraceMs?: number;
   logger?: Logger;
 }
 
@@ -43,16 +52,25 @@ export class Server {
   readonly world: World;
   readonly log: Logger;
   readonly root: StaticRoot;
+  readonly limits: Readonly<Limits>;
   #options: ServerOptions;
-  #viewers = new Set<Viewer>();
+  #admission: Admission;
+  /** Open viewers, each with the place it holds. */
+  #viewers = new Map<Viewer, Ticket>();
+  /** The place each upgrade took, until its socket opens. */
+  #tickets = new WeakMap<Context, Ticket>();
   #nextId = 0;
   #startedAt = Date.now();
   #listening: Listening | undefined;
+  #stopping: Promise<void> | undefined;
+  #allGone: (() => void) | undefined;
 
   constructor(runtime: Runtime, options: ServerOptions = {}) {
     this.runtime = runtime;
     this.#options = options;
     this.log = options.logger ?? createLogger("info");
+    this.limits = withDefaults(options.limits);
+    this.#admission = new Admission(this.limits);
     this.source = options.source ?? new MockSource(options.mock);
     // hub and world need each other (events flow in, room changes flow out), so tie them late.
     let world!: World;
@@ -80,13 +98,18 @@ export class Server {
 
   health(): Record<string, unknown> {
     return {
-      status: "ok",
+      status: this.#stopping ? "stopping" : "ok",
       version: VERSION,
       uptime: Math.round((Date.now() - this.#startedAt) / 1000),
       viewers: this.#viewers.size,
       source: this.source.name,
       guilds: this.state.size,
       watched: this.hub.rooms,
+      joined: this.hub.viewers(),
+      feeds: this.world.watching,
+      connections: this.#admission.connections,
+      addresses: this.#admission.addresses,
+      rss: process.memoryUsage().rss,
     };
   }
 
@@ -95,15 +118,17 @@ export class Server {
     const app = createApp({
       version: VERSION,
       root: this.root,
-      upgrade: this.runtime.upgradeWebSocket((c) => this.#accept(this.runtime.remoteAddress(c))),
+      upgrade: this.#gate(this.runtime.upgradeWebSocket((c) => this.#accept(c))),
       health: () => this.health(),
       log: this.log,
     });
     await this.world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
+    const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
     this.#listening = await this.runtime.listen({
       port: this.#options.port ?? 3000,
       hostname: this.#options.host ?? "127.0.0.1",
       fetch: app.fetch,
+      sockets: { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds },
     });
     this.#startedAt = Date.now();
     this.log.info("listening", {
@@ -116,34 +141,87 @@ export class Server {
     return this;
   }
 
-  /** Closes every viewer (1001 going away), stops live feeds, and releases the port. */
-  async stop(): Promise<void> {
-    for (const viewer of this.#viewers) viewer.socket.close(1001, "going away");
+  /**
+   * Stops gracefully: refuses new viewers, closes every open one with 1001
+   * "going away", stops live feeds, waits up to `shutdownGraceMs` for the
+   * viewers to answer the close, then releases the port (dropping whoever
+   * is left). Calling it again returns the same promise.
+   */
+  stop(): Promise<void> {
+    return this.#stopping ??= this.#stop();
+  }
+
+  async #stop(): Promise<void> {
+    this.#admission.close();
+    let allGone!: () => void;
+    const gone = new Promise<void>((resolve) => this.#allGone = allGone = resolve);
+    for (const viewer of [...this.#viewers.keys()]) {
+      viewer.close();
+      viewer.socket.close(Close.goingAway.code, Close.goingAway.reason);
+    }
     this.world.close();
+    if (this.#viewers.size === 0) allGone();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([gone, new Promise<void>((resolve) => timer = setTimeout(resolve, this.#options.shutdownGraceMs ?? 2000))]);
+    clearTimeout(timer);
     await this.#listening?.close();
     this.#listening = undefined;
   }
 
-  #accept(address: string) {
+  /** Turns away upgrades past a connection limit, before the runtime upgrades anything. */
+  #gate(upgrade: MiddlewareHandler): MiddlewareHandler {
+    return async (c, next) => {
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+      const address = this.runtime.remoteAddress(c);
+      const admitted = this.#admission.admit(address);
+      if ("status" in admitted) {
+        this.log.debug("upgrade refused", { addr: address, status: admitted.status });
+        return c.text(`${admitted.text}\n`, admitted.status, admitted.status === 503 ? { "Retry-After": "10" } : {});
+      }
+      this.#tickets.set(c, admitted);
+      const response = await upgrade(c, next);
+      // No socket will open for a refused upgrade: give its place back.
+      if (!response || response.status >= 400) admitted.release();
+      return response;
+    };
+  }
+
+  #accept(c: Context) {
+    const ticket = this.#tickets.get(c)!;
     let viewer: Viewer | undefined;
-    const ctx = { world: this.world, hub: this.hub, log: this.log };
+    const { ratePerSecond, rateBurst } = this.limits;
+    const ctx = { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) };
     const fail = (what: string) => (error: unknown) =>
-      this.log.error(what, { viewer: viewer?.id, error: String(error) });
+      this.log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
     return {
       onOpen: (_: Event, socket: Viewer["socket"]) => {
-        viewer = new Viewer(socket, ++this.#nextId, address, ctx);
-        this.#viewers.add(viewer);
+        viewer = new Viewer(socket, ++this.#nextId, ticket.address, new RateLimit(ratePerSecond, rateBurst), ctx);
+        this.#viewers.set(viewer, ticket);
+        if (this.#stopping) return viewer.end(Close.goingAway);
         viewer.open().catch(fail("open failed"));
       },
       onMessage: (event: MessageEvent) => {
         const data = event.data as string | ArrayBuffer | Uint8Array;
         Promise.resolve(viewer?.receive(data)).catch(fail("message failed"));
       },
-      onClose: () => {
+      onClose: (event: CloseEvent) => {
+        ticket.release();
         if (!viewer) return;
+        if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
+          this.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
+        }
         viewer.close();
-        this.#viewers.delete(viewer);
+        this.#gone(viewer);
       },
     };
+  }
+
+  /** Forgets a viewer whose socket is closed or closing, and gives its place back. */
+  #gone(viewer: Viewer): void {
+    const ticket = this.#viewers.get(viewer);
+    if (!ticket) return;
+    this.#viewers.delete(viewer);
+    ticket.release();
+    if (this.#viewers.size === 0) this.#allGone?.();
   }
 }

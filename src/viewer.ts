@@ -7,16 +7,21 @@ import { parseFrame } from "./protocol/inbound.ts";
 import { normalizeServer } from "./protocol/normalize.ts";
 import { errorFrame } from "./protocol/outbound.ts";
 import { ErrorText } from "./protocol/errors.ts";
+import { Close } from "./limits.ts";
+import type { RateLimit } from "./rate-limit.ts";
 
 export interface ViewerContext {
   world: World;
   hub: Hub;
   log: Logger;
+  /** Told once when this viewer closes its own socket; the server forgets it at once. */
+  gone(viewer: Viewer): void;
 }
 
 /**
  * One d-zone page: sent `server-list` on open, then answers each `connect`
- * with `server-join` or an error. Nothing a viewer sends closes its socket.
+ * with `server-join` or an error. Bad input is answered, never punished;
+ * only flooding (the rate limit) or a failed send closes the socket.
  */
 export class Viewer implements Peer {
   readonly socket: WSContext;
@@ -24,14 +29,16 @@ export class Viewer implements Peer {
   readonly address: string;
   room: string | undefined;
   #ctx: ViewerContext;
+  #rate: RateLimit;
   /** Requests are answered one at a time, in the order they came. */
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(socket: WSContext, id: number, address: string, ctx: ViewerContext) {
+  constructor(socket: WSContext, id: number, address: string, rate: RateLimit, ctx: ViewerContext) {
     this.socket = socket;
     this.id = id;
     this.address = address;
+    this.#rate = rate;
     this.#ctx = ctx;
   }
 
@@ -48,25 +55,62 @@ export class Viewer implements Peer {
     } catch (error) {
       log.error("could not list servers", { viewer: this.id, error: String(error) });
     }
-    this.#send(world.state.serverListFrame());
+    this.send(world.state.serverListFrame());
   }
 
-  /** Answers one frame, after every frame received before it has been answered. */
+  /**
+   * Answers one frame, after every frame received before it has been
+   * answered; past the rate limit with an error instead, and a flood closes
+   * the socket (1008).
+   */
   receive(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+    if (this.#closed) return this.#queue;
+    const verdict = this.#rate.take();
+    if (verdict === "close") {
+      this.#ctx.log.debug("viewer flooding", { viewer: this.id, addr: this.address });
+      this.end(Close.policy);
+      return this.#queue;
+    }
+    if (verdict === "refuse") return this.#queue = this.#queue.then(() => this.send(errorFrame(ErrorText.tooManyMessages)));
     return this.#queue = this.#queue.then(() => this.#answer(frame));
   }
 
+  /** The socket closed: leave the guild, answer nothing more. */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     this.#ctx.hub.leave(this);
     this.#ctx.log.debug("viewer disconnected", { viewer: this.id });
+  }
+
+  /** Closes the socket from this side, and forgets the viewer without waiting for the peer to agree. */
+  end(close: { code: number; reason: string }): void {
+    if (this.#closed) return;
+    this.close();
+    try {
+      this.socket.close(close.code, close.reason);
+    } catch {
+      // Already closing: nothing left to tell the peer.
+    }
+    this.#ctx.gone(this);
+  }
+
+  /** Sends one frame; a failure is logged once, with who and where, and ends only this viewer. */
+  send(frame: string): void {
+    if (this.#closed) return;
+    try {
+      this.socket.send(frame);
+    } catch (error) {
+      this.#ctx.log.error("send failed", { viewer: this.id, addr: this.address, guild: this.room, error: String(error) });
+      this.end(Close.internal);
+    }
   }
 
   #answer(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> | void {
     const parsed = parseFrame(frame);
     if (parsed.ok) return this.#connect(parsed.message.data);
     this.#ctx.log.debug("bad frame", { viewer: this.id, error: parsed.error });
-    this.#send(errorFrame(parsed.error));
+    this.send(errorFrame(parsed.error));
   }
 
   async #connect(data: Connect["data"]): Promise<void> {
@@ -82,7 +126,8 @@ export class Viewer implements Peer {
           await world.load(guild);
           if (this.#closed) return;
           // Send and join in one turn, so no event can fall between the two.
-          this.#send(guild.joinFrame(request));
+          this.send(guild.joinFrame(request));
+          if (this.#closed) return;
           hub.join(this, guild.guildId);
           log.debug("viewer joined", { viewer: this.id, guild: guild.guildId, viewers: hub.viewers(guild.guildId) });
           return;
@@ -93,10 +138,6 @@ export class Viewer implements Peer {
       refusal = ErrorText.sourceFailed;
     }
     log.debug("connect refused", { viewer: this.id, server: request, error: refusal });
-    this.#send(errorFrame(refusal));
-  }
-
-  #send(frame: string): void {
-    if (!this.#closed) this.socket.send(frame);
+    this.send(errorFrame(refusal));
   }
 }

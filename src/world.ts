@@ -98,11 +98,18 @@ export class World implements RoomHooks {
     const watch = this.source.watch;
     if (!watch || this.#watching.has(guildId)) return;
     const state = this.state;
-    const stop = watch.call(this.source, guildId, {
-      uids: () => state.get(guildId)?.uids() ?? [],
-      presence: (data) => state.presence(guildId, data),
-      message: (data) => state.message(guildId, data),
-    });
+    let stop: () => void;
+    try {
+      stop = watch.call(this.source, guildId, {
+        uids: () => state.get(guildId)?.uids() ?? [],
+        presence: (data) => state.presence(guildId, data),
+        message: (data) => state.message(guildId, data),
+      });
+    } catch (error) {
+      // The viewers keep what they were sent; the feed is tried again when the guild next becomes active.
+      this.#log.error("source watch failed", { source: this.source.name, guild: guildId, error: String(error) });
+      return;
+    }
     this.#watching.set(guildId, stop);
     this.#log.debug("guild active", { guild: guildId });
   }
@@ -111,7 +118,11 @@ export class World implements RoomHooks {
     const stop = this.#watching.get(guildId);
     if (!stop) return;
     this.#watching.delete(guildId);
-    stop();
+    try {
+      stop();
+    } catch (error) {
+      this.#log.error("source unwatch failed", { source: this.source.name, guild: guildId, error: String(error) });
+    }
     this.#log.debug("guild idle", { guild: guildId });
   }
 

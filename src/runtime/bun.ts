@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext, WSContext as Socket, type WSEvents } from "hono/ws";
 import type { Peer } from "../hub.ts";
+import { Close } from "../limits.ts";
+import { Backlog } from "./backlog.ts";
 import { AddressInUseError, type ListenOptions, type Runtime } from "./types.ts";
 
 // The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
@@ -8,6 +10,7 @@ interface BunServer {
   readonly port: number;
   readonly hostname: string;
   upgrade(request: Request, options: { data: SocketData }): boolean;
+  /** Bytes sent; -1 when some subscriber is backed up; 0 when dropped. */
   publish(topic: string, data: string): number;
   requestIP(request: Request): { address: string } | null;
   stop(closeActiveConnections?: boolean): Promise<void>;
@@ -31,10 +34,20 @@ declare const Bun: {
 };
 
 const raw = (socket: WSContext) => socket.raw as BunSocket;
+const sizeOf = (data: string | ArrayBuffer | Uint8Array) => typeof data === "string" ? data.length : data.byteLength;
 
-/** Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files. */
+/** Bun's own hard stop for a backed-up socket, behind `Backlog`: it closes without a close frame (1006). */
+const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
+
+/**
+ * Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files.
+ * Bun enforces the frame size (`maxPayloadLength`, answered with 1009) and
+ * liveness (`idleTimeout` with `sendPings`) itself; slow readers are found by
+ * `Backlog`, prompted by `publish` reporting backpressure.
+ */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
+  let backlog: Backlog | undefined;
 
   const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
@@ -44,9 +57,12 @@ export function createBunRuntime(): Runtime {
 
   const websocket = {
     open(ws: BunSocket) {
-      const context = new Socket<BunSocket>({
+      const context: WSContext<BunSocket> = new Socket<BunSocket>({
         raw: ws,
-        send: (data) => ws.send(data),
+        send: (data) => {
+          ws.send(data);
+          backlog?.sent(context, sizeOf(data), ws.getBufferedAmount());
+        },
         close: (code, reason) => ws.close(code, reason),
         get readyState() {
           return ws.readyState;
@@ -70,23 +86,49 @@ export function createBunRuntime(): Runtime {
   return {
     name: "bun",
     upgradeWebSocket,
-    listen({ port, hostname, fetch }: ListenOptions) {
+    listen({ port, hostname, fetch, sockets }: ListenOptions) {
+      const bound = sockets.maxBufferedBytes;
       try {
-        server = Bun.serve({ port, hostname, fetch, websocket });
+        server = Bun.serve({
+          port,
+          hostname,
+          fetch,
+          websocket: {
+            ...websocket,
+            maxPayloadLength: sockets.maxFrameBytes,
+            idleTimeout: sockets.idleTimeoutSeconds,
+            sendPings: true,
+            backpressureLimit: backstop(bound),
+            closeOnBackpressureLimit: true,
+          },
+        });
       } catch (error) {
         if ((error as { code?: string }).code === "EADDRINUSE") throw new AddressInUseError(hostname, port);
         throw error;
       }
+      const b = backlog = new Backlog({
+        bound,
+        measure: (socket) => raw(socket).getBufferedAmount(),
+        // Bun runs the close handler at once, so the core hears of it before this returns.
+        evict: (socket) => raw(socket).close(Close.tryAgainLater.code, Close.tryAgainLater.reason),
+      });
       const s = server;
-      return Promise.resolve({ port: s.port, hostname: s.hostname, close: () => s.stop(true) });
+      return Promise.resolve({
+        port: s.port,
+        hostname: s.hostname,
+        close: () => {
+          b.close();
+          return s.stop(true);
+        },
+      });
     },
     remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
     openFile: (path) => Promise.resolve(Bun.file(path)),
     bufferedAmount: (socket) => raw(socket).getBufferedAmount(),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),
     unsubscribe: (socket, topic) => raw(socket).unsubscribe(topic),
-    publish(topic: string, frame: string, _peers: ReadonlySet<Peer>) {
-      server?.publish(topic, frame);
+    publish(topic: string, frame: string, peers: ReadonlySet<Peer>) {
+      if (server && server.publish(topic, frame) <= 0) backlog?.suspectRoom(peers);
     },
   };
 }

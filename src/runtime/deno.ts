@@ -1,33 +1,76 @@
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext, WSContext as Socket } from "hono/ws";
 import type { Peer } from "../hub.ts";
-import { AddressInUseError, type ListenOptions, type Runtime } from "./types.ts";
+import { Close } from "../limits.ts";
+import { Backlog } from "./backlog.ts";
+import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits } from "./types.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
 
-/** Deno: `Deno.serve`, a send loop for fan-out, `Deno.open` for static files. */
+const encoder = new TextEncoder();
+
+/** Bytes of a frame as it came off the wire; a string is measured without encoding it when it clearly fits or not. */
+function frameBytes(data: string | ArrayBuffer, max: number): number {
+  if (typeof data !== "string") return data.byteLength;
+  // UTF-8 takes at least one and at most three bytes per UTF-16 unit.
+  if (data.length > max || data.length * 3 <= max) return data.length;
+  return encoder.encode(data).byteLength;
+}
+
+/**
+ * Deno: `Deno.serve`, a send loop for fan-out, `Deno.open` for static files.
+ * Deno pings by itself (`idleTimeout`); the frame size is checked here, since
+ * Deno has no setting for it; slow readers are found by `Backlog` from
+ * `bufferedAmount` after each send.
+ */
 export function createDenoRuntime(): Runtime {
+  let limits: SocketLimits | undefined;
+  let backlog: Backlog | undefined;
+  /** Closes a socket on the adapter's own initiative and tells the core at once. */
+  const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
+
   const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
     let upgraded: { socket: WebSocket; response: Response };
     try {
-      upgraded = Deno.upgradeWebSocket(c.req.raw);
+      upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: limits?.idleTimeoutSeconds });
     } catch {
       return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
     }
     const { socket, response } = upgraded;
     socket.binaryType = "arraybuffer";
-    const context = new Socket<WebSocket>({
+    const context: WSContext<WebSocket> = new Socket<WebSocket>({
       raw: socket,
-      send: (data) => socket.send(data),
+      send: (data) => {
+        if (socket.readyState !== WebSocket.OPEN) return;
+        socket.send(data);
+        backlog?.sent(context, typeof data === "string" ? data.length : data.byteLength, socket.bufferedAmount);
+      },
       close: (code, reason) => socket.close(code, reason),
       get readyState() {
         return socket.readyState as 0 | 1 | 2 | 3;
       },
     });
+    // Deno reports the close only once the peer answers it, which a stuck peer never does;
+    // when the adapter closes a socket, the core hears of it right away, and only once.
+    let closed = false;
+    const closing = (event: CloseEvent) => {
+      if (closed) return;
+      closed = true;
+      events.onClose?.(event, context);
+    };
+    ending.set(context, (code, reason) => {
+      socket.close(code, reason);
+      closing(new CloseEvent("close", { code, reason }));
+    });
     socket.onopen = (event) => events.onOpen?.(event, context);
-    socket.onmessage = (event) => events.onMessage?.(event, context);
-    socket.onclose = (event) => events.onClose?.(event, context);
+    socket.onmessage = (event) => {
+      if (closed) return;
+      const max = limits?.maxFrameBytes ?? Infinity;
+      if (frameBytes(event.data, max) > max) return ending.get(context)!(Close.tooBig.code, Close.tooBig.reason);
+      events.onMessage?.(event, context);
+    };
+    socket.onclose = closing;
     socket.onerror = (event) => events.onError?.(event, context);
     return response;
   });
@@ -35,7 +78,7 @@ export function createDenoRuntime(): Runtime {
   return {
     name: "deno",
     upgradeWebSocket,
-    listen({ port, hostname, fetch }: ListenOptions) {
+    listen({ port, hostname, fetch, sockets }: ListenOptions) {
       let server: Deno.HttpServer<Deno.NetAddr>;
       try {
         server = Deno.serve({ port, hostname, onListen() {} }, (request, info) => fetch(request, info));
@@ -43,7 +86,20 @@ export function createDenoRuntime(): Runtime {
         if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, port);
         throw error;
       }
-      return Promise.resolve({ port: server.addr.port, hostname: server.addr.hostname, close: () => server.shutdown() });
+      limits = sockets;
+      const b = backlog = new Backlog({
+        bound: sockets.maxBufferedBytes,
+        measure: (socket) => raw(socket).bufferedAmount,
+        evict: (socket) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason),
+      });
+      return Promise.resolve({
+        port: server.addr.port,
+        hostname: server.addr.hostname,
+        close: () => {
+          b.close();
+          return server.shutdown();
+        },
+      });
     },
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
@@ -51,10 +107,8 @@ export function createDenoRuntime(): Runtime {
     subscribe() {},
     unsubscribe() {},
     publish(_topic: string, frame: string, peers: ReadonlySet<Peer>) {
-      for (const peer of peers) {
-        const socket = raw(peer.socket);
-        if (socket.readyState === WebSocket.OPEN) socket.send(frame);
-      }
+      // Through each peer, so a failing send is contained to its viewer and the backlog is watched.
+      for (const peer of peers) peer.send(frame);
     },
   };
 }

@@ -3,18 +3,29 @@ import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { Fanout } from "../hub.ts";
 import type { OpenFile } from "../http/directory-root.ts";
 
+/** What the runtime enforces on each WebSocket by itself, below the core. */
+export interface SocketLimits {
+  /** A larger inbound frame closes the socket with 1009 before the core sees it. */
+  maxFrameBytes: number;
+  /** Unsent bytes past which a socket is closed with 1013 (see `Backlog`). */
+  maxBufferedBytes: number;
+  /** Seconds without a pong (or any frame) before the runtime closes the socket. */
+  idleTimeoutSeconds: number;
+}
+
 export interface ListenOptions {
   port: number;
   hostname: string;
   /** The hono app's fetch; `env` is whatever the runtime hands along (see `remoteAddress`). */
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
+  sockets: SocketLimits;
 }
 
 export interface Listening {
   /** The bound port (the real one when 0 was asked for). */
   port: number;
   hostname: string;
-  /** Stops accepting connections and closes the ones still open. */
+  /** Stops accepting connections, closes the ones still open, and stops the adapter's timers. */
   close(): Promise<void>;
 }
 
