@@ -14,6 +14,7 @@ import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
+import { within } from "./within.ts";
 import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
 import { RateLimit } from "./rate-limit.ts";
@@ -152,6 +153,7 @@ export class Server {
   }
 
   async #stop(): Promise<void> {
+    const deadline = Date.now() + (this.#options.shutdownGraceMs ?? 2000);
     this.#admission.close();
     let allGone!: () => void;
     const gone = new Promise<void>((resolve) => this.#allGone = allGone = resolve);
@@ -161,10 +163,8 @@ export class Server {
     }
     this.world.close();
     if (this.#viewers.size === 0) allGone();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([gone, new Promise<void>((resolve) => timer = setTimeout(resolve, this.#options.shutdownGraceMs ?? 2000))]);
-    clearTimeout(timer);
-    await this.#listening?.close();
+    await within(gone, deadline - Date.now());
+    await this.#listening?.close(Math.max(0, deadline - Date.now()));
     this.#listening = undefined;
   }
 

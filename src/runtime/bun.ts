@@ -3,7 +3,9 @@ import { defineWebSocketHelper, type WSContext, WSContext as Socket, type WSEven
 import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import { AddressInUseError, type ListenOptions, type Runtime } from "./types.ts";
+import { within } from "../within.ts";
 
 // The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
 interface BunServer {
@@ -20,6 +22,8 @@ interface BunSocket {
   readonly readyState: 0 | 1 | 2 | 3;
   send(data: string | ArrayBuffer | Uint8Array): number;
   close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): number;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   getBufferedAmount(): number;
@@ -41,13 +45,16 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
 
 /**
  * Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files.
- * Bun enforces the frame size (`maxPayloadLength`, answered with 1009) and
- * liveness (`idleTimeout` with `sendPings`) itself; slow readers are found by
- * `Backlog`, prompted by `publish` reporting backpressure.
+ * Bun enforces the frame size itself (`maxPayloadLength`, answered with
+ * 1009). Its `idleTimeout` pings silent sockets, but restarts whenever the
+ * server sends, so a dead peer in a busy guild would never time out: a
+ * `Heartbeat` covers that. Slow readers are found by `Backlog`, prompted by
+ * `publish` reporting backpressure.
  */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
   let backlog: Backlog | undefined;
+  let heartbeat: Heartbeat<BunSocket> | undefined;
 
   const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
@@ -69,9 +76,14 @@ export function createBunRuntime(): Runtime {
         },
       });
       ws.data.context = context;
+      heartbeat?.heard(ws);
       ws.data.events.onOpen?.(new Event("open"), context);
     },
+    pong(ws: BunSocket) {
+      heartbeat?.heard(ws);
+    },
     message(ws: BunSocket, message: string | Uint8Array) {
+      heartbeat?.heard(ws);
       // hono's message type wants an ArrayBuffer for binary frames: copy out exactly this frame.
       const data = typeof message === "string"
         ? message
@@ -79,6 +91,7 @@ export function createBunRuntime(): Runtime {
       ws.data.events.onMessage?.(new MessageEvent("message", { data }), ws.data.context!);
     },
     close(ws: BunSocket, code: number, reason: string) {
+      heartbeat?.forget(ws);
       ws.data.events.onClose?.(new CloseEvent("close", { code, reason }), ws.data.context!);
     },
   };
@@ -112,13 +125,20 @@ export function createBunRuntime(): Runtime {
         // Bun runs the close handler at once, so the core hears of it before this returns.
         evict: (socket) => raw(socket).close(Close.tryAgainLater.code, Close.tryAgainLater.reason),
       });
+      const h = heartbeat = new Heartbeat<BunSocket>({
+        timeoutSeconds: sockets.idleTimeoutSeconds,
+        ping: (ws) => ws.ping(),
+        drop: (ws) => ws.terminate(),
+      });
       const s = server;
       return Promise.resolve({
         port: s.port,
         hostname: s.hostname,
-        close: () => {
+        close: async (graceMs = 0) => {
           b.close();
-          return s.stop(true);
+          h.close();
+          await within(s.stop(false), graceMs);
+          await s.stop(true);
         },
       });
     },

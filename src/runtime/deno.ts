@@ -4,6 +4,7 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits } from "./types.ts";
+import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
 
@@ -95,9 +96,10 @@ export function createDenoRuntime(): Runtime {
       return Promise.resolve({
         port: server.addr.port,
         hostname: server.addr.hostname,
-        close: () => {
+        // Deno cannot force a shutdown once it has begun; past the grace, whatever is left is left to the process exit.
+        close: async (graceMs = 0) => {
           b.close();
-          return server.shutdown();
+          await within(server.shutdown(), graceMs);
         },
       });
     },

@@ -25,8 +25,12 @@ export interface Listening {
   /** The bound port (the real one when 0 was asked for). */
   port: number;
   hostname: string;
-  /** Stops accepting connections, closes the ones still open, and stops the adapter's timers. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests under way finish for up to
+   * `graceMs`, then closes whatever is still open (where the runtime can) and
+   * stops the adapter's timers.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Thrown by `listen` when another process holds the port. */

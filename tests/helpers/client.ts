@@ -103,3 +103,15 @@ export class Client {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until `check()` holds, polling. The deadline only turns a hang into
+ * a clear failure naming `what`; it is not a claim about speed.
+ */
+export async function until(check: () => boolean, what: string, timeout = 20_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`still waiting, after ${timeout} ms, for ${what}`);
+    await sleep(10);
+  }
+}

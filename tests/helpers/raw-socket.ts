@@ -1,0 +1,151 @@
+import { connect, type Socket } from "node:net";
+import { randomBytes } from "node:crypto";
+import { Buffer } from "node:buffer";
+
+export interface RawFrame {
+  opcode: number;
+  payload: Buffer;
+}
+
+/** The server answered an upgrade with an HTTP error instead of 101. */
+export class Refused extends Error {
+  override name = "Refused";
+  constructor(readonly status: number, readonly body: string) {
+    super(`upgrade refused with ${status}: ${body.trim()}`);
+  }
+}
+
+const Opcode = { text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
+
+/**
+ * A WebSocket client written on raw TCP, for peers no real client would be:
+ * one that stops reading, one that never answers a ping, one that never
+ * answers a close. It does the handshake and frames by hand, and does
+ * nothing on its own: no pongs, no close replies.
+ */
+export class RawSocket {
+  readonly tcp: Socket;
+  readonly frames: RawFrame[] = [];
+  /** Resolves when the TCP connection is gone. */
+  readonly ended: Promise<void>;
+  #buffer: Buffer = Buffer.alloc(0);
+
+  private constructor(tcp: Socket, rest: Buffer) {
+    this.tcp = tcp;
+    this.ended = new Promise((resolve) => tcp.on("close", () => resolve()));
+    tcp.on("error", () => {});
+    tcp.on("data", (chunk: Buffer) => this.#read(chunk));
+    this.#read(rest);
+  }
+
+  /** Connects and completes the opening handshake; rejects with `Refused` when the server answers otherwise. */
+  static open(port: number, { path = "/", from }: { path?: string; from?: string } = {}): Promise<RawSocket> {
+    return new Promise((resolve, reject) => {
+      const tcp = connect({ port, host: "127.0.0.1", localAddress: from });
+      tcp.once("error", reject);
+      tcp.on("connect", () =>
+        tcp.write(
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ));
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const text = head.subarray(0, end).toString("latin1");
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+        if (status === 101) {
+          tcp.off("data", onData);
+          tcp.off("error", reject);
+          return resolve(new RawSocket(tcp, head.subarray(end + 4)));
+        }
+        const length = Number(/^content-length: *(\d+)/im.exec(text)?.[1] ?? 0);
+        if (head.length - end - 4 < length) return;
+        tcp.destroy();
+        reject(new Refused(status, head.subarray(end + 4, end + 4 + length).toString("utf8")));
+      };
+      tcp.on("data", onData);
+    });
+  }
+
+  /** Text frames received, parsed. */
+  get messages(): { type: string; data: any }[] {
+    return this.frames.filter((f) => f.opcode === Opcode.text).map((f) => JSON.parse(f.payload.toString("utf8")));
+  }
+
+  /** The close frame received, if any: its code and reason. */
+  get close(): { code: number; reason: string } | undefined {
+    const frame = this.frames.find((f) => f.opcode === Opcode.close);
+    if (!frame) return undefined;
+    return { code: frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005, reason: frame.payload.subarray(2).toString("utf8") };
+  }
+
+  get pings(): number {
+    return this.frames.filter((f) => f.opcode === Opcode.ping).length;
+  }
+
+  /** Sends one masked text frame, as a client must. */
+  send(text: string): void {
+    const payload = Buffer.from(text, "utf8");
+    const mask = randomBytes(4);
+    const n = payload.length;
+    let head: Buffer;
+    if (n < 126) head = Buffer.from([0x80 | Opcode.text, 0x80 | n]);
+    else if (n < 65536) head = Buffer.from([0x80 | Opcode.text, 0x80 | 126, n >> 8, n & 255]);
+    else {
+      head = Buffer.alloc(10);
+      head[0] = 0x80 | Opcode.text;
+      head[1] = 0x80 | 127;
+      head.writeBigUInt64BE(BigInt(n), 2);
+    }
+    for (let i = 0; i < n; i++) payload[i]! ^= mask[i & 3]!;
+    this.tcp.write(Buffer.concat([head, mask, payload]));
+  }
+
+  /** Waits until a text frame of `type` has arrived. */
+  async next(type: string, timeout = 5000): Promise<{ type: string; data: any }> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const found = this.messages.find((m) => m.type === type);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${type} within ${timeout} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Stops reading: the kernel buffers fill and the server's unsent data grows. */
+  stopReading(): void {
+    this.tcp.pause();
+  }
+
+  resumeReading(): void {
+    this.tcp.resume();
+  }
+
+  destroy(): void {
+    this.tcp.destroy();
+  }
+
+  #read(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    for (;;) {
+      const b = this.#buffer;
+      if (b.length < 2) return;
+      let length = b[1]! & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (b.length < 4) return;
+        length = b.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (b.length < 10) return;
+        length = Number(b.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (b.length < offset + length) return;
+      this.frames.push({ opcode: b[0]! & 0x0f, payload: b.subarray(offset, offset + length) });
+      this.#buffer = b.subarray(offset + length);
+    }
+  }
+}
