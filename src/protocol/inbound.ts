@@ -5,22 +5,35 @@ const text = (max: number) =>
   v.nullish(v.pipe(v.string("must be a string"), v.maxLength(max, `must be at most ${max} characters`)));
 
 /**
+ * A JSON object and nothing else: valibot's `object` alone also takes an
+ * array. `undefined` is let through to `object`, which reports it as missing.
+ */
+const plainObject = <E extends v.ObjectEntries>(entries: E, message: string) =>
+  v.pipe(
+    v.custom<Record<string, unknown> | undefined>(
+      (value) => value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value)),
+      message,
+    ),
+    v.object(entries, message),
+  );
+
+/**
  * `connect`, the only request a viewer sends. Optional fields may be absent
  * or `null`; anything else of the wrong type is refused with a message that
  * names the field. `discordUser` keeps only what d-back reads.
  */
 export const Connect = v.object({
   type: v.literal("connect"),
-  data: v.object({
+  data: plainObject({
     server: v.nullish(
       v.union([
         v.pipe(v.string(), v.maxLength(128, "must be at most 128 characters")),
-        v.pipe(v.number(), v.finite()),
+        v.pipe(v.number(), v.finite("must be a finite number")),
       ], "must be a string, a number or null"),
     ),
     password: text(1024),
     discordToken: text(4096),
-    discordUser: v.nullish(v.object({ id: text(64), username: text(256) }, "must be an object")),
+    discordUser: v.nullish(plainObject({ id: text(64), username: text(256) }, "must be an object")),
   }, "must be an object"),
 });
 export type Connect = v.InferOutput<typeof Connect>;
