@@ -98,6 +98,7 @@ export class Server {
   }
 
   health(): Record<string, unknown> {
+    const memory = process.memoryUsage();
     return {
       status: this.#stopping ? "stopping" : "ok",
       version: VERSION,
@@ -110,7 +111,8 @@ export class Server {
       feeds: this.world.watching,
       connections: this.#admission.connections,
       addresses: this.#admission.addresses,
-      rss: process.memoryUsage().rss,
+      rss: memory.rss,
+      heap: memory.heapUsed,
     };
   }
 
