@@ -30,7 +30,15 @@ async function main(argv: string[]): Promise<number> {
 
   const s = command.settings;
   const logger = createLogger(s["log-level"]);
-  const server = await createServer({ port: s.port, host: s.host, staticDir: s["static-dir"], logger });
+  const token = s["ingest-token"];
+  const server = await createServer({
+    port: s.port,
+    host: s.host,
+    staticDir: s["static-dir"],
+    ingest: token ? { token, maxBytes: s["ingest-max-bytes"] } : undefined,
+    mock: s.mock,
+    logger,
+  });
   try {
     await server.start();
   } catch (error) {

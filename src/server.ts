@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import type { Logger } from "./log.ts";
 import { createLogger } from "./log.ts";
 import { VERSION } from "./version.ts";
@@ -6,7 +7,13 @@ import { State } from "./state/state.ts";
 import { World } from "./world.ts";
 import { Viewer } from "./viewer.ts";
 import type { DataSource } from "./source/source.ts";
+import { CompositeSource } from "./source/composite.ts";
 import { MockSource, type MockOptions } from "./mock/source.ts";
+import { type Callbacks, hasDataCallbacks, LibrarySource } from "./library/callbacks.ts";
+import { IngestSource } from "./ingest/source.ts";
+import { ingestOff, ingestRoutes } from "./ingest/routes.ts";
+import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
+import { describeIssue } from "./protocol/issues.ts";
 import { createApp } from "./http/app.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
@@ -22,14 +29,32 @@ export interface ServerOptions {
   staticDir?: string;
   /** Serve this root instead; wins over `staticDir`. */
   staticRoot?: StaticRoot;
-  /** Where guilds and members come from. Default: the mock world. */
+  /** A data source of your own (most bots register callbacks instead). */
   source?: DataSource;
-  /** Timing of the mock world, when `source` is not given. */
-  mock?: MockOptions;
+  /** The bot's callbacks; the same as calling the `on…` methods before `start()`. */
+  callbacks?: Callbacks;
+  /** Turn the ingest API on at /api/ingest, for producers in other processes. */
+  ingest?: { token: string; maxBytes?: number };
+  /**
+   * The mock world. It runs when no other source is configured; `true` (or
+   * timings) runs it alongside the others too.
+   */
+  mock?: boolean | MockOptions;
   /** How long a data source may take to answer, in ms. Default 5000. */
   sourceTimeoutMs?: number;
   logger?: Logger;
 }
+
+/** A broadcast payload that failed validation; the message names the field. */
+export class InvalidPayloadError extends TypeError {
+  override name = "InvalidPayloadError";
+}
+
+const check = <S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> => {
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw new InvalidPayloadError(`${what}: ${describeIssue(result.issues[0])}`);
+  return result.output;
+};
 
 /**
  * One d-back server: state, hub, data source and HTTP app, bound to a
@@ -37,13 +62,14 @@ export interface ServerOptions {
  */
 export class Server {
   readonly runtime: Runtime;
-  readonly source: DataSource;
   readonly state: State;
   readonly hub: Hub;
-  readonly world: World;
   readonly log: Logger;
   readonly root: StaticRoot;
   #options: ServerOptions;
+  #callbacks: Callbacks;
+  #ingest: IngestSource | undefined;
+  #world: World | undefined;
   #viewers = new Set<Viewer>();
   #nextId = 0;
   #startedAt = Date.now();
@@ -52,15 +78,71 @@ export class Server {
   constructor(runtime: Runtime, options: ServerOptions = {}) {
     this.runtime = runtime;
     this.#options = options;
+    this.#callbacks = { ...options.callbacks };
     this.log = options.logger ?? createLogger("info");
-    this.source = options.source ?? new MockSource(options.mock);
-    // hub and world need each other (events flow in, room changes flow out), so tie them late.
-    let world!: World;
-    this.hub = new Hub(runtime, { active: (g) => world.active(g), idle: (g) => world.idle(g) });
+    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
     this.state = new State(this.hub);
-    this.world = world = new World(this.source, this.state, this.log, options.sourceTimeoutMs);
+    if (options.ingest) this.#ingest = new IngestSource();
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
+  }
+
+  // ── the bot's callbacks (register before start) ──────────────────────────
+
+  /** Every guild to offer: `{ [guildId]: { id, name, default?, passworded?, password?, clientId? } }`. */
+  onGetServers(callback: NonNullable<Callbacks["getServers"]>): this {
+    return this.#register("getServers", callback);
+  }
+
+  /** The members of a guild: `{ [uid]: { uid, username, status, roleColor } }`. */
+  onGetUsers(callback: NonNullable<Callbacks["getUsers"]>): this {
+    return this.#register("getUsers", callback);
+  }
+
+  /** Decides whether a Discord sign-in may view a passworded guild. */
+  onValidateOAuth(callback: NonNullable<Callbacks["validateOAuth"]>): this {
+    return this.#register("validateOAuth", callback);
+  }
+
+  /** The Discord OAuth2 client id for a guild. */
+  onGetClientId(callback: NonNullable<Callbacks["getClientId"]>): this {
+    return this.#register("getClientId", callback);
+  }
+
+  /** Answers static requests first; return nothing to let d-back serve the file. */
+  onStaticRequest(callback: NonNullable<Callbacks["onStaticRequest"]>): this {
+    return this.#register("onStaticRequest", callback);
+  }
+
+  // ── broadcasts: validated, written to state, sent to that guild's viewers ─
+
+  /**
+   * A member's status changed, or the member joined (give `username` and
+   * `roleColor`), or left (`status: "offline", delete: true`). Returns false
+   * when d-back does not know the guild.
+   */
+  broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
+    return this.state.presence(guildId, check(PresenceData, data, "broadcastPresence"));
+  }
+
+  /** A member wrote in a channel of the guild. */
+  broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
+    return this.state.message(guildId, check(MessageData, data, "broadcastMessage"));
+  }
+
+  /** The guild's Discord OAuth2 client id changed. */
+  broadcastClientId(guildId: string, clientId: string): boolean {
+    const data = check(ClientIdData, { clientId }, "broadcastClientId");
+    this.#ingest?.setClientId(guildId, data.clientId);
+    return this.state.clientId(guildId, data.clientId);
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /** The data source as seen through state; there once the server has started. */
+  get world(): World {
+    if (!this.#world) throw new Error("d-back: the server is not started");
+    return this.#world;
   }
 
   /** Open viewer connections. */
@@ -70,7 +152,7 @@ export class Server {
 
   /** The bound port, once started. */
   get port(): number {
-    if (!this.#listening) throw new Error("the server is not started");
+    if (!this.#listening) throw new Error("d-back: the server is not started");
     return this.#listening.port;
   }
 
@@ -84,7 +166,7 @@ export class Server {
       version: VERSION,
       uptime: Math.round((Date.now() - this.#startedAt) / 1000),
       viewers: this.#viewers.size,
-      source: this.source.name,
+      source: this.#world?.source.name,
       guilds: this.state.size,
       watched: this.hub.rooms,
     };
@@ -92,24 +174,44 @@ export class Server {
 
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
+    if (this.#world) throw new Error("d-back: the server is already started");
+    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs);
+    const ingest = this.#options.ingest;
     const app = createApp({
       version: VERSION,
       root: this.root,
       upgrade: this.runtime.upgradeWebSocket((c) => this.#accept(this.runtime.remoteAddress(c))),
       health: () => this.health(),
+      ingest: ingest && this.#ingest
+        ? ingestRoutes({
+          token: ingest.token,
+          maxBytes: ingest.maxBytes ?? 1024 * 1024,
+          state: this.state,
+          source: this.#ingest,
+          upgradeWebSocket: this.runtime.upgradeWebSocket,
+          log: this.log,
+        })
+        : ingestOff(),
+      staticOverride: this.#callbacks.onStaticRequest,
       log: this.log,
     });
-    await this.world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
-    this.#listening = await this.runtime.listen({
-      port: this.#options.port ?? 3000,
-      hostname: this.#options.host ?? "127.0.0.1",
-      fetch: app.fetch,
-    });
+    await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
+    try {
+      this.#listening = await this.runtime.listen({
+        port: this.#options.port ?? 3000,
+        hostname: this.#options.host ?? "127.0.0.1",
+        fetch: app.fetch,
+      });
+    } catch (error) {
+      this.#world = undefined;
+      throw error;
+    }
     this.#startedAt = Date.now();
     this.log.info("listening", {
       url: this.url,
       runtime: this.runtime.name,
-      source: this.source.name,
+      source: world.source.name,
+      ingest: ingest ? "on" : "off",
       static: this.root.description,
       version: VERSION,
     });
@@ -119,16 +221,34 @@ export class Server {
   /** Closes every viewer (1001 going away), stops live feeds, and releases the port. */
   async stop(): Promise<void> {
     for (const viewer of this.#viewers) viewer.socket.close(1001, "going away");
-    this.world.close();
+    this.#world?.close();
     await this.#listening?.close();
     this.#listening = undefined;
+  }
+
+  /** The sources in play: given, library, ingest, and the mock world when nothing else (or when asked). */
+  #source(): DataSource {
+    const sources: DataSource[] = [];
+    if (this.#options.source) sources.push(this.#options.source);
+    if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
+    if (this.#ingest) sources.push(this.#ingest);
+    const mock = this.#options.mock;
+    if (sources.length === 0 || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
+    return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
+  }
+
+  #register<K extends keyof Callbacks>(name: K, callback: Callbacks[K]): this {
+    const method = name.startsWith("on") ? name : `on${name[0]!.toUpperCase()}${name.slice(1)}`;
+    if (this.#world) throw new Error(`d-back: call ${method} before start()`);
+    if (typeof callback !== "function") throw new TypeError(`d-back: ${method} takes a function`);
+    this.#callbacks[name] = callback;
+    return this;
   }
 
   #accept(address: string) {
     let viewer: Viewer | undefined;
     const ctx = { world: this.world, hub: this.hub, log: this.log };
-    const fail = (what: string) => (error: unknown) =>
-      this.log.error(what, { viewer: viewer?.id, error: String(error) });
+    const fail = (what: string) => (error: unknown) => this.log.error(what, { viewer: viewer?.id, error: String(error) });
     return {
       onOpen: (_: Event, socket: Viewer["socket"]) => {
         viewer = new Viewer(socket, ++this.#nextId, address, ctx);

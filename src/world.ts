@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { GuildInfo, Members } from "./protocol/guild.ts";
 import type { Connect } from "./protocol/inbound.ts";
-import { describeIssue } from "./protocol/inbound.ts";
+import { describeIssue } from "./protocol/issues.ts";
 import { ErrorText } from "./protocol/errors.ts";
 import type { Guild } from "./state/guild.ts";
 import type { State } from "./state/state.ts";
@@ -69,9 +69,9 @@ export class World implements RoomHooks {
   async #load(guild: Guild): Promise<void> {
     const guildId = guild.guildId;
     const members = this.#check(Members, await this.#ask(`users(${guildId})`, () => this.source.users(guildId)), `users(${guildId})`);
-    if (guild.info.clientId === undefined && this.source.clientId) {
+    if (guild.clientId === undefined && this.source.clientId) {
       const clientId = await this.#ask(`clientId(${guildId})`, () => this.source.clientId!(guildId));
-      if (clientId) guild.setInfo({ ...guild.info, clientId: String(clientId) });
+      if (clientId) guild.setClientId(String(clientId));
     }
     if (!guild.loaded) this.state.setMembers(guildId, members);
   }
@@ -83,10 +83,12 @@ export class World implements RoomHooks {
   async authorize(guild: Guild, data: Connect["data"]): Promise<string | undefined> {
     const { discordToken, discordUser } = data;
     if (discordToken && discordUser) {
-      const validate = this.source.validateOAuth;
-      if (!validate) return ErrorText.authFailed;
       const user = { id: discordUser.id, username: discordUser.username };
-      const ok = await this.#ask(`validateOAuth(${guild.guildId})`, () => validate.call(this.source, guild.guildId, discordToken, user));
+      const ok = await this.#ask(
+        `validateOAuth(${guild.guildId})`,
+        () => this.source.validateOAuth?.(guild.guildId, discordToken, user),
+      );
+      // No opinion from the source: refuse until d-back validates with Discord itself.
       return ok === true ? undefined : ErrorText.authFailed;
     }
     const expected = guild.info.password;

@@ -19,13 +19,36 @@ const Port = v.pipe(
 const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
+const Token = v.pipe(
+  v.string(),
+  v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 printable characters without spaces"),
+);
+const Bytes = v.pipe(
+  v.string(),
+  v.regex(/^\d+$/, "must be a whole number of bytes"),
+  v.transform(Number),
+  v.minValue(1024, "must be at least 1024 bytes"),
+  v.maxValue(1024 ** 3, "must be at most 1 GiB"),
+);
+/** On/off switches: `--mock` on the command line, `DBACK_MOCK=1` (or true/yes/on, 0/false/no/off) in the environment. */
+const Switch = v.pipe(
+  v.string(),
+  v.toLowerCase(),
+  v.picklist(["1", "true", "yes", "on", "0", "false", "no", "off"], "must be 1, true, yes, on, 0, false, no or off"),
+  v.transform((s) => ["1", "true", "yes", "on"].includes(s)),
+);
 
-/** A flag that takes a value, also settable from an environment variable. */
-interface ValueOption<S extends v.GenericSchema<string, unknown>> {
+/**
+ * A setting, also settable from an environment variable. With `value` it is
+ * a flag that takes one (`--port 3000`); without, a switch (`--mock`).
+ */
+interface Setting<S extends v.GenericSchema<string, unknown>> {
   env: string;
-  value: string;
+  value?: string;
   schema: S;
   default?: string;
+  /** Never echo the value back (in errors, logs, help). */
+  secret?: boolean;
   help: string;
 }
 
@@ -43,7 +66,22 @@ export const settings = {
     help: "serve this folder (e.g. a d-zone build) at / instead of the built-in page",
   },
   "log-level": { env: "DBACK_LOG_LEVEL", value: "LEVEL", schema: LogLevel, default: "info", help: `${levels.join(", ")}` },
-} satisfies Record<string, ValueOption<v.GenericSchema<string, unknown>>>;
+  "ingest-token": {
+    env: "DBACK_INGEST_TOKEN",
+    value: "TOKEN",
+    schema: Token,
+    secret: true,
+    help: "turn the ingest API on at /api/ingest; producers send it as a bearer token (prefer the env variable: flags show in ps)",
+  },
+  "ingest-max-bytes": {
+    env: "DBACK_INGEST_MAX_BYTES",
+    value: "N",
+    schema: Bytes,
+    default: "1048576",
+    help: "largest ingest request body; bigger ones get 413",
+  },
+  mock: { env: "DBACK_MOCK", schema: Switch, help: "serve the mock world too when the ingest API is on (it is on by itself otherwise)" },
+} satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 
 /** Flags that do something instead of starting the server. */
 export const actions = {

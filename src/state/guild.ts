@@ -11,6 +11,8 @@ import { serverJoinFrame } from "../protocol/outbound.ts";
  */
 export class Guild {
   #info: GuildInfo;
+  /** Kept apart from `info`: an `update-clientid` must survive the next guild list from the source. */
+  #clientId: string | undefined;
   /** `undefined` until the data source has been asked for the members. */
   #members: Map<string, User> | undefined;
   #usersJson: string | undefined;
@@ -19,6 +21,7 @@ export class Guild {
 
   constructor(info: GuildInfo) {
     this.#info = info;
+    this.#clientId = info.clientId;
   }
 
   get info(): GuildInfo {
@@ -46,10 +49,22 @@ export class Guild {
     return this.#members ? [...this.#members.keys()] : [];
   }
 
+  /** The OAuth2 client id sent in `server-join`, if any. */
+  get clientId(): string | undefined {
+    return this.#clientId;
+  }
+
+  /** Takes a new description from the source; a client id it carries replaces the current one. */
   setInfo(info: GuildInfo): void {
-    const old = this.#info;
+    if (this.#info.name !== info.name) this.#frames.clear();
     this.#info = info;
-    if (old.name !== info.name || old.clientId !== info.clientId) this.#frames.clear();
+    if (info.clientId !== undefined) this.setClientId(info.clientId);
+  }
+
+  setClientId(clientId: string | undefined): void {
+    if (clientId === this.#clientId) return;
+    this.#clientId = clientId;
+    this.#frames.clear();
   }
 
   /**
@@ -113,7 +128,7 @@ export class Guild {
     let frame = this.#frames.get(request);
     if (frame === undefined) {
       this.#usersJson ??= JSON.stringify(Object.fromEntries(this.#members ?? []));
-      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.#info.clientId);
+      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.#clientId);
       this.#frames.set(request, frame);
     }
     return frame;

@@ -103,7 +103,7 @@ export class State {
   clientId(guildId: string, clientId: string): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild) return false;
-    guild.setInfo({ ...guild.info, clientId });
+    guild.setClientId(clientId);
     this.#listener.broadcast(guildId, out.updateClientId(guildId, { clientId }));
     return true;
   }
