@@ -89,7 +89,7 @@ function connect() {
       box.replaceChildren();
       for (const [guildId, s] of Object.entries(msg.data)) {
         const button = document.createElement("button");
-        button.textContent = s.name + (s.passworded ? " 🔒" : "");
+        button.textContent = s.name + (s.passworded ? " (locked)" : "");
         button.dataset.id = s.id;
         if (s.default) defaultId = s.id;
         button.onclick = () => socket.send(JSON.stringify({ type: "connect", data: { server: s.id } }));
