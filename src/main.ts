@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     staticDir: s["static-dir"],
     ingest: token ? { token, maxBytes: s["ingest-max-bytes"] } : undefined,
     mock: s.mock,
+    discord: { clientId: s["discord-client-id"], apiBase: s["discord-api-base"], timeoutMs: s["discord-timeout-ms"] },
+    signInLimits: { failures: s["sign-in-failures"] },
     logger,
   });
   try {

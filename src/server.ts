@@ -19,6 +19,8 @@ import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
+import { DiscordIdentity, type DiscordOptions } from "./auth/discord.ts";
+import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 3000. */
@@ -42,6 +44,15 @@ export interface ServerOptions {
   mock?: boolean | MockOptions;
   /** How long a data source may take to answer, in ms. Default 5000. */
   sourceTimeoutMs?: number;
+  /**
+   * Discord sign-in for passworded guilds: the global OAuth2 client id, and
+   * how d-back checks tokens with Discord when no callback decides.
+   */
+  discord?: DiscordOptions;
+  /** Refused sign-ins allowed per connection and per remote address (default 5 per 60 s). */
+  signInLimits?: FailureLimits;
+  /** The clock behind sign-in limits, remembered tokens and Discord's Retry-After; tests move it instead of sleeping. */
+  now?: Clock;
   logger?: Logger;
 }
 
@@ -81,7 +92,7 @@ export class Server {
     this.#callbacks = { ...options.callbacks };
     this.log = options.logger ?? createLogger("info");
     this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
-    this.state = new State(this.hub);
+    this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
@@ -175,7 +186,11 @@ export class Server {
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
-    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs);
+    const { discord, signInLimits, now = Date.now } = this.#options;
+    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
+      discord: new DiscordIdentity(discord, now),
+      failures: new FailureLimiter(signInLimits, now),
+    });
     const ingest = this.#options.ingest;
     const app = createApp({
       version: VERSION,

@@ -10,12 +10,12 @@ const isDirectory = (path: string) => {
   }
 };
 
-const Port = v.pipe(
-  v.string(),
-  v.regex(/^\d+$/, "must be a whole number from 0 to 65535"),
-  v.transform(Number),
-  v.maxValue(65535, "must be a whole number from 0 to 65535"),
-);
+/** A whole number from `min` to `max`, written in decimal digits. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(v.string(), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
+};
+const Port = wholeNumber(0, 65535);
 const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
@@ -29,6 +29,13 @@ const Bytes = v.pipe(
   v.transform(Number),
   v.minValue(1024, "must be at least 1024 bytes"),
   v.maxValue(1024 ** 3, "must be at most 1 GiB"),
+);
+const ClientId = v.pipe(v.string(), v.regex(/^\d{1,32}$/, "must be a Discord application id (digits)"));
+const HttpUrl = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/[^\s/?#]+[^\s?#]*$/, "must be an http:// or https:// URL without query or fragment"),
+  v.check((url) => URL.canParse(url), "must be a valid URL"),
+  v.transform((url) => url.replace(/\/+$/, "")),
 );
 /** On/off switches: `--mock` on the command line, `DBACK_MOCK=1` (or true/yes/on, 0/false/no/off) in the environment. */
 const Switch = v.pipe(
@@ -81,6 +88,33 @@ export const settings = {
     help: "largest ingest request body; bigger ones get 413",
   },
   mock: { env: "DBACK_MOCK", schema: Switch, help: "serve the mock world too when the ingest API is on (it is on by itself otherwise)" },
+  "discord-client-id": {
+    env: "DBACK_DISCORD_CLIENT_ID",
+    value: "ID",
+    schema: ClientId,
+    help: "the Discord application d-zone signs viewers in with, for passworded guilds that bring no client id of their own",
+  },
+  "discord-api-base": {
+    env: "DBACK_DISCORD_API_BASE",
+    value: "URL",
+    schema: HttpUrl,
+    default: "https://discord.com/api/v10",
+    help: "Discord's HTTP API, asked who a sign-in token belongs to",
+  },
+  "discord-timeout-ms": {
+    env: "DBACK_DISCORD_TIMEOUT_MS",
+    value: "MS",
+    schema: wholeNumber(50, 60_000),
+    default: "3000",
+    help: "how long one call to Discord may take before the sign-in fails",
+  },
+  "sign-in-failures": {
+    env: "DBACK_SIGN_IN_FAILURES",
+    value: "N",
+    schema: wholeNumber(1, 10_000),
+    default: "5",
+    help: "refused sign-ins (Discord or password) allowed per connection and per remote address per minute",
+  },
 } satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 
 /** Flags that do something instead of starting the server. */

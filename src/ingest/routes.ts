@@ -76,7 +76,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
       name: info.name,
       default: info.default,
       passworded: info.passworded,
-      ...(o.state.get(info.guildId)?.clientId ? { clientId: o.state.get(info.guildId)!.clientId } : {}),
+      ...(o.state.get(info.guildId)?.ownClientId ? { clientId: o.state.get(info.guildId)!.ownClientId } : {}),
       members: o.state.get(info.guildId)?.memberCount ?? 0,
     }));
     return c.json({ servers });

@@ -19,9 +19,13 @@ export class Guild {
   /** Whole `server-join` frames by requested id; at most the short id and "default". */
   #frames = new Map<string, string>();
 
-  constructor(info: GuildInfo) {
+  /** d-back's own client id (`--discord-client-id`), for when neither the source nor an update gave one. */
+  #fallbackClientId: string | undefined;
+
+  constructor(info: GuildInfo, fallbackClientId?: string) {
     this.#info = info;
     this.#clientId = info.clientId;
+    this.#fallbackClientId = fallbackClientId;
   }
 
   get info(): GuildInfo {
@@ -49,8 +53,13 @@ export class Guild {
     return this.#members ? [...this.#members.keys()] : [];
   }
 
-  /** The OAuth2 client id sent in `server-join`, if any. */
+  /** The OAuth2 client id sent in `server-join`, if any: the guild's own, else d-back's. */
   get clientId(): string | undefined {
+    return this.#clientId ?? this.#fallbackClientId;
+  }
+
+  /** The guild's own client id (from the source or an update), without d-back's fallback. */
+  get ownClientId(): string | undefined {
     return this.#clientId;
   }
 
@@ -128,7 +137,7 @@ export class Guild {
     let frame = this.#frames.get(request);
     if (frame === undefined) {
       this.#usersJson ??= JSON.stringify(Object.fromEntries(this.#members ?? []));
-      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.#clientId);
+      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.clientId);
       this.#frames.set(request, frame);
     }
     return frame;

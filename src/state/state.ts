@@ -22,9 +22,12 @@ export class State {
   #default: Guild | undefined;
   #listFrame: string | undefined;
   #listener: StateListener;
+  #fallbackClientId: string | undefined;
 
-  constructor(listener: StateListener) {
+  /** `fallbackClientId`: the client id of guilds that have none of their own (`--discord-client-id`). */
+  constructor(listener: StateListener, fallbackClientId?: string) {
     this.#listener = listener;
+    this.#fallbackClientId = fallbackClientId;
   }
 
   get size(): number {
@@ -111,7 +114,7 @@ export class State {
   #upsert(info: GuildInfo): Guild {
     const guild = this.#guilds.get(info.guildId);
     if (!guild) {
-      const created = new Guild(info);
+      const created = new Guild(info, this.#fallbackClientId);
       this.#guilds.set(info.guildId, created);
       this.#reindex();
       return created;
