@@ -110,7 +110,7 @@ export class Server {
     return this.#register("getUsers", callback);
   }
 
-  /** Decides whether a Discord sign-in may view a passworded guild. */
+  /** Decides whether a Discord sign-in may view a passworded guild; `undefined` leaves it to d-back's own check. */
   onValidateOAuth(callback: NonNullable<Callbacks["validateOAuth"]>): this {
     return this.#register("validateOAuth", callback);
   }

@@ -24,8 +24,12 @@ export interface Callbacks {
    * joined; keep it current afterwards with `broadcastPresence`.
    */
   getUsers?: (guildId: string) => Awaitable<MembersInput>;
-  /** Whether the Discord token proves this user and the user may view the guild. */
-  validateOAuth?: (guildId: string, token: string, user: DiscordUser) => Awaitable<boolean>;
+  /**
+   * Whether the Discord token proves this user and the user may view the
+   * guild. Return `undefined` (or register none) to let d-back check with
+   * Discord itself: the token must be that user's and the user a member.
+   */
+  validateOAuth?: (guildId: string, token: string, user: DiscordUser) => Awaitable<boolean | undefined>;
   /** The Discord OAuth2 client id d-zone signs in with, for a guild. */
   getClientId?: (guildId: string) => Awaitable<string | undefined>;
   /** Answers a static request before d-back does; return nothing to let d-back serve it. */
