@@ -18,6 +18,7 @@ import { createApp } from "./http/app.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
+import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { DiscordIdentity, type DiscordOptions } from "./auth/discord.ts";
 import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
@@ -31,6 +32,8 @@ export interface ServerOptions {
   staticDir?: string;
   /** Serve this root instead; wins over `staticDir`. */
   staticRoot?: StaticRoot;
+  /** Addresses of reverse proxies whose `X-Forwarded-Proto` is believed. Default: none. */
+  trustProxy?: readonly string[];
   /** A data source of your own (most bots register callbacks instead). */
   source?: DataSource;
   /** The bot's callbacks; the same as calling the `on…` methods before `start()`. */
@@ -208,6 +211,7 @@ export class Server {
         })
         : ingestOff(),
       staticOverride: this.#callbacks.onStaticRequest,
+      overTls: (c) => cameOverTls(c, isTrustedProxy(this.runtime.remoteAddress(c), this.#options.trustProxy ?? [])),
       log: this.log,
     });
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { statSync } from "node:fs";
+import { isIP } from "node:net";
 import { levels } from "../log.ts";
 
 const isDirectory = (path: string) => {
@@ -18,6 +19,11 @@ const wholeNumber = (min: number, max: number) => {
 const Port = wholeNumber(0, 65535);
 const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
+const Addresses = v.pipe(
+  v.string(),
+  v.transform((list) => list.split(",").map((address) => address.trim()).filter((address) => address !== "")),
+  v.check((list) => list.length > 0 && list.every((address) => isIP(address) !== 0), "must be IP addresses separated by commas"),
+);
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
 const Token = v.pipe(
   v.string(),
@@ -71,6 +77,12 @@ export const settings = {
     value: "DIR",
     schema: Folder,
     help: "serve this folder (e.g. a d-zone build) at / instead of the built-in page",
+  },
+  "trust-proxy": {
+    env: "DBACK_TRUST_PROXY",
+    value: "ADDRS",
+    schema: Addresses,
+    help: "believe X-Forwarded-Proto from these proxy IP addresses (comma-separated), to tell d-zone wss:// from ws://",
   },
   "log-level": { env: "DBACK_LOG_LEVEL", value: "LEVEL", schema: LogLevel, default: "info", help: `${levels.join(", ")}` },
   "ingest-token": {

@@ -1,7 +1,8 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
 import type { StaticReply } from "../library/callbacks.ts";
 import { serveStatic, type StaticRoot } from "./static.ts";
+import { dzoneRedirect } from "./dzone-redirect.ts";
 
 export interface AppOptions {
   version: string;
@@ -13,10 +14,15 @@ export interface AppOptions {
   ingest: Hono;
   /** A bot's own answer to a static request, tried before the static root. */
   staticOverride?: (path: string, request: Request) => StaticReply | undefined | null | Promise<StaticReply | undefined | null>;
+  /** Whether a request reached us over TLS (directly or through a trusted proxy). */
+  overTls: (c: Context) => boolean;
   log: Logger;
 }
 
-/** The HTTP side of d-back: ingest, WebSocket upgrade on any other path, two JSON routes, static files. */
+/**
+ * The HTTP side of d-back: ingest, WebSocket upgrade on any other path, two
+ * JSON routes, static files, and the redirect that points a d-zone page back at us.
+ */
 export function createApp(o: AppOptions): Hono {
   const app = new Hono();
   app.route("/api/ingest", o.ingest);
@@ -32,6 +38,9 @@ export function createApp(o: AppOptions): Hono {
       return new Response(reply.body, { headers: { "Content-Type": reply.contentType } });
     });
   }
+  const redirect = dzoneRedirect(o.root, o.overTls);
+  app.get("/", redirect);
+  app.get("/index.html", redirect);
   app.get("*", serveStatic(o.root));
   app.all("*", (c) => c.text("405 Method Not Allowed\n", 405, { Allow: "GET, HEAD" }));
   app.onError((error, c) => {
