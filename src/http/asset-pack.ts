@@ -1,11 +1,11 @@
 import * as v from "valibot";
-import { toRootPath } from "./safe-path.ts";
+import { isRootPath } from "./safe-path.ts";
 
 /** The content codings a packed file may carry besides `identity`. */
 export const Encoding = v.picklist(["br", "gzip", "identity"]);
 export type Encoding = v.InferOutput<typeof Encoding>;
 
-const RootPath = v.pipe(v.string(), v.check((path) => toRootPath(`/${path}`) === path, "must be a plain path inside the root"));
+const RootPath = v.pipe(v.string(), v.check(isRootPath, "must be a path a request can name"));
 const StrongTag = v.pipe(v.string(), v.regex(/^"[\x21\x23-\x7e]+"$/, "must be a strong entity tag"));
 
 /** One representation of a file: its coding, its bytes (base64) and a strong tag of those very bytes. */

@@ -25,3 +25,7 @@ export function toRootPath(rawPath: string): string | null {
   }
   return segments.join("/");
 }
+
+/** Whether a file at `path` (relative, `/`-separated) is reachable by some request, i.e. `toRootPath` can name it. */
+export const isRootPath = (path: string): boolean =>
+  toRootPath(`/${path.split("/").map(encodeURIComponent).join("/")}`) === path;
