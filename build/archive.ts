@@ -44,11 +44,14 @@ export function readArchive(name: string, bytes: Uint8Array): Entry[] {
   }
 }
 
+/** A plain Uint8Array over a node Buffer's bytes, so entries compare equal to bytes read any other way. */
+const plain = (buffer: Uint8Array) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
 const corrupted = (name: string, what: string) => new BuildError(`${name} is corrupted or not a complete archive: ${what}`);
 
 function gunzip(name: string, bytes: Uint8Array): Uint8Array {
   try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED });
+    return plain(gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED }));
   } catch (error) {
     throw corrupted(name, `not a valid gzip stream (${error instanceof Error ? error.message : String(error)})`);
   }
@@ -124,12 +127,12 @@ export function readTar(archive: string, bytes: Uint8Array): Entry[] {
     const type = String.fromCharCode(header[156]!);
     const size = pax.has("size") ? Number(pax.get("size")) : octal(archive, header, 124, 12, "size");
     const start = offset + BLOCK;
-    const end = start + size;
-    if (!Number.isSafeInteger(size) || end > bytes.length) throw corrupted(archive, `it ends inside an entry at byte ${start}`);
+    const next = start + Math.ceil(size / BLOCK) * BLOCK;
+    if (!Number.isSafeInteger(size) || next > bytes.length) throw corrupted(archive, `it ends inside an entry at byte ${start}`);
     unpacked += size;
     if (unpacked > MAX_UNPACKED) throw new BuildError(`${archive}: unpacks to more than ${MAX_UNPACKED / 2 ** 20} MiB; not a d-zone build`);
-    const data = bytes.subarray(start, end);
-    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+    const data = bytes.subarray(start, start + size);
+    offset = next;
 
     if (type === "L") {
       longName = text(data, 0, data.length);
@@ -231,7 +234,7 @@ export function readZip(archive: string, bytes: Uint8Array): Entry[] {
     if (method === 0) data = stored;
     else if (method === 8) {
       try {
-        data = inflateRawSync(stored, { maxOutputLength: Math.max(size, 1) });
+        data = plain(inflateRawSync(stored, { maxOutputLength: Math.max(size, 1) }));
       } catch (error) {
         throw corrupted(archive, `cannot inflate ${raw} (${error instanceof Error ? error.message : String(error)})`);
       }

@@ -89,7 +89,7 @@ export function explain(o: Pick<CompileOptions, "compiler" | "target">, output: 
   const lines = plain.split("\n").map((line) => line.trim()).filter(Boolean);
   const error = lines.find((line) => /^error\b/i.test(line)) ?? lines.at(-1) ?? `exit code ${code}`;
   if (o.compiler === "deno" && /denort/i.test(plain)) {
-    const why = lines.find((line) => /dns error|connect|timed out|certificate|404/i.test(line)) ?? error;
+    const why = (lines.find((line) => /dns error|connect|timed out|certificate|404/i.test(line)) ?? error).replace(/^\d+:\s*/, "");
     return oneLine(
       `deno compile needs the denort runtime${o.target ? ` for ${o.target}` : ""} and could not download it from dl.deno.land (${why}); ` +
         "run it once where that host is reachable (Deno caches it), set DENORT_BIN to a denort binary, or use --compiler bun",
