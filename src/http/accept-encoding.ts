@@ -2,7 +2,8 @@
  * Content negotiation for `Accept-Encoding` (RFC 9110 §12.5.3), small enough
  * to read in one go: a client lists codings with optional weights, `*` stands
  * for every coding it did not name, and `identity` (no coding) is acceptable
- * unless the client rules it out with `identity;q=0` or `*;q=0`.
+ * unless the client rules it out with `identity;q=0` or `*;q=0`. Ties go to
+ * the coding offered first, so a server offers its smallest first.
  */
 
 /** Each coding the header names, lower-cased, with its weight from 0 to 1. Malformed members are skipped. */
@@ -34,10 +35,13 @@ export function chooseEncoding(header: string | null | undefined, offered: reado
   if (header === null || header === undefined) return offered.includes("identity") ? "identity" : undefined;
   const weights = acceptedEncodings(header);
   const star = weights.get("*");
+  // Unnamed, identity ranks with the least wanted coding the client did name: `gzip;q=0.1` still prefers gzip.
+  const named = [...weights.values()].filter((weight) => weight > 0);
+  const identity = star ?? (named.length ? Math.min(1, ...named) : 1);
   let best: string | undefined;
   let bestWeight = 0;
   for (const coding of offered) {
-    const weight = weights.get(coding) ?? star ?? (coding === "identity" ? 1 : 0);
+    const weight = weights.get(coding) ?? (coding === "identity" ? identity : star ?? 0);
     if (weight > bestWeight) {
       best = coding;
       bestWeight = weight;

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import type { StaticRoot } from "./static.ts";
+import { splitRequestUrl } from "./safe-path.ts";
 
 /** A Host header: a name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
 const HostHeader = v.pipe(
@@ -27,13 +28,13 @@ export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
  */
 export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean): MiddlewareHandler {
   return async (c, next) => {
-    const url = new URL(c.req.url);
-    if (url.searchParams.has("socketURL") || !(await isDzoneBuild(root))) return next();
+    const { path, search } = splitRequestUrl(c.req.url);
+    if (new URLSearchParams(search).has("socketURL") || !(await isDzoneBuild(root))) return next();
     const host = v.safeParse(HostHeader, c.req.header("host") ?? "");
     if (!host.success) return c.text(`400 Bad Request: ${host.issues[0].message}\n`, 400);
     const socketURL = `${overTls(c) ? "wss" : "ws"}://${host.output}/`;
     // Fully escaped: some clients (Bun's fetch) take a `://` anywhere in a Location for a scheme.
-    const location = `${url.pathname}${url.search ? `${url.search}&` : "?"}socketURL=${encodeURIComponent(socketURL)}`;
+    const location = `${path}${search ? `${search}&` : "?"}socketURL=${encodeURIComponent(socketURL)}`;
     return c.body(null, 302, { "Location": location, "Cache-Control": "no-store" });
   };
 }

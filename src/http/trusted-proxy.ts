@@ -16,7 +16,7 @@ export function isTrustedProxy(address: string, trusted: readonly string[]): boo
  * write that header, so from anyone else it is ignored.
  */
 export function cameOverTls(c: Context, fromTrustedProxy: boolean): boolean {
-  if (new URL(c.req.url).protocol === "https:") return true;
+  if (/^https:/i.test(c.req.url)) return true;
   if (!fromTrustedProxy) return false;
   return c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase() === "https";
 }
