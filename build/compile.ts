@@ -39,6 +39,8 @@ export function compileArgs(o: CompileOptions): string[] {
       o.entry,
       "--compile",
       "--minify",
+      // Precompiled bytecode: about 20 ms less from start to first answer, for about 3.5 MB more.
+      "--bytecode",
       // The executable behaves the same in every folder: no .env or bunfig.toml picked up from where it runs.
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",

@@ -13,8 +13,10 @@ export const contentTag = (bytes: Uint8Array): string => `"${encodeBase64urlNoPa
 
 interface Variant {
   encoding: Encoding;
-  bytes: Uint8Array<ArrayBuffer>;
   etag: string;
+  /** The bytes, once known: at once for plain files, on first use for a pack's base64. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  base64?: string;
 }
 
 interface File {
@@ -49,19 +51,16 @@ export class MemoryRoot implements StaticRoot {
     );
   }
 
-  /** A pack written by build.ts; throws when it is not one. */
+  /**
+   * A pack written by build.ts; throws when it is not one. Each variant is
+   * decoded when first asked for, not here: an executable starts in tens of
+   * milliseconds, and decoding all of d-zone up front would double that.
+   */
   static fromPack(input: unknown): MemoryRoot {
     const pack = v.parse(AssetPack, input);
     return new MemoryRoot(
       pack.description,
-      Object.entries(pack.files).map(([path, file]) => [path, {
-        type: file.type,
-        variants: file.variants.map((variant) => ({
-          encoding: variant.encoding,
-          bytes: decodeBase64(variant.base64) as Uint8Array<ArrayBuffer>,
-          etag: variant.etag,
-        })),
-      }]),
+      Object.entries(pack.files).map(([path, file]) => [path, { type: file.type, variants: file.variants.map((variant) => ({ ...variant })) }]),
     );
   }
 
@@ -79,6 +78,10 @@ export class MemoryRoot implements StaticRoot {
     if (!file) return Promise.resolve(undefined);
     const coding = file.codings.length > 1 ? chooseEncoding(acceptEncoding, file.codings) ?? "identity" : "identity";
     const variant = file.variants.find((v) => v.encoding === coding)!;
+    if (!variant.bytes) {
+      variant.bytes = decodeBase64(variant.base64!) as Uint8Array<ArrayBuffer>;
+      variant.base64 = undefined;
+    }
     return Promise.resolve({
       body: variant.bytes,
       type: file.type,
