@@ -21,8 +21,8 @@ const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const Addresses = v.pipe(
   v.string(),
-  v.transform((list) => list.split(",").map((address) => address.trim()).filter((address) => address !== "")),
-  v.check((list) => list.length > 0 && list.every((address) => isIP(address) !== 0), "must be IP addresses separated by commas"),
+  v.transform((list) => list.split(",").map((address) => address.trim())),
+  v.check((list) => list.every((address) => isIP(address) !== 0), "must be IP addresses separated by commas"),
 );
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
 const Token = v.pipe(
