@@ -77,7 +77,7 @@ export function buildHelp(version: string): string {
   const width = Math.max(...rows.map(([flag]) => flag!.length)) + 2;
   return `build.ts: builds d-back ${version} as one executable, with the site it serves inside
 
-Usage: bun run build [-- options]      (or: deno task build [options], bun build.ts [options])
+Usage: bun run build [options]      (or: deno task build [options], bun build.ts [options])
 
 Without --dzone or --no-dzone it downloads d-zone 0.1.7 (pinned by commit and
 SHA-256, cached in .cache/d-zone/) and embeds it.
