@@ -33,7 +33,7 @@ export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean
     const host = v.safeParse(HostHeader, c.req.header("host") ?? "");
     if (!host.success) return c.text(`400 Bad Request: ${host.issues[0].message}\n`, 400);
     const socketURL = `${overTls(c) ? "wss" : "ws"}://${host.output}/`;
-    // Fully escaped: some clients (Bun's fetch) take a `://` anywhere in a Location for a scheme.
+    // Fully escaped: some HTTP clients take a `://` anywhere in a Location for a scheme and refuse to follow.
     const location = `${path}${search ? `${search}&` : "?"}socketURL=${encodeURIComponent(socketURL)}`;
     return c.body(null, 302, { "Location": location, "Cache-Control": "no-store" });
   };
