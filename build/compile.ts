@@ -31,7 +31,7 @@ function binary(compiler: Compiler, root: string): string {
   return existsSync(local) ? local : compiler;
 }
 
-/** The command line for a compiler; exported so tests and docs can see it without compiling. */
+/** The compiler's arguments. */
 export function compileArgs(o: CompileOptions): string[] {
   if (o.compiler === "bun") {
     return [

@@ -14,6 +14,7 @@ import { BuildError } from "../build/errors.ts";
 import { packFiles } from "../build/pack.ts";
 import { readDzone } from "../build/site.ts";
 import { gatherSite } from "../build/build.ts";
+import { compileArgs, explain } from "../build/compile.ts";
 import { contentTag, MemoryRoot } from "../src/http/memory-root.ts";
 import { dzoneFiles, makeDzoneFolder } from "./helpers/dzone-folder.ts";
 import { concat, type RawEntry, tar, tarGz, zip } from "./helpers/archives.ts";
@@ -158,7 +159,7 @@ describe("reading a d-zone build", () => {
     assert.equal(readDzone(path, pin).description, "embedded d-zone 9.9.9");
   });
 
-  it("reads archives by their entries, not by trust: readArchive on a renamed zip says it is corrupted", () => {
+  it("reads an archive as what its name says: a zip named .tar.gz is refused as corrupted", () => {
     assert.match(refusal(() => readArchive("really-a-zip.tar.gz", zip(standIn()))), /corrupted/);
   });
 });
@@ -337,6 +338,45 @@ describe("the pin", () => {
     assert.equal(Object.keys(DZONE_PIN.files).length, 13);
     for (const [path, hash] of Object.entries(DZONE_PIN.files)) assert.match(hash, /^[0-9a-f]{64}$/, path);
     assert.ok(DZONE_PIN.files["index.html"] && DZONE_PIN.files["static/bundle.js"]);
+  });
+});
+
+describe("compiling", () => {
+  it("asks bun for a standalone, minified bytecode executable that ignores .env and bunfig.toml where it runs", () => {
+    const args = compileArgs({ compiler: "bun", entry: "e.ts", outfile: "out", root: "/r", target: "bun-linux-arm64" });
+    for (const arg of ["--compile", "--minify", "--bytecode", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--target=bun-linux-arm64"]) {
+      assert.ok(args.includes(arg), arg);
+    }
+  });
+
+  it("gives deno the permissions the server needs, and the project's config", () => {
+    const args = compileArgs({ compiler: "deno", entry: "e.ts", outfile: "out", root: "/r" });
+    for (const arg of ["compile", "--allow-net", "--allow-read", "--allow-env", "/r/deno.json"]) assert.ok(args.includes(arg), arg);
+    assert.equal(args.at(-1), "e.ts");
+  });
+
+  it("says in one line that deno could not download denort, and what to do instead", () => {
+    // What deno compile printed on a machine that cannot reach dl.deno.land.
+    const output = [
+      "\x1b[0m\x1b[32mCompile\x1b[0m entry.ts to d-back",
+      "\x1b[0m\x1b[32mDownload\x1b[0m https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip",
+      "\x1b[0m\x1b[1m\x1b[31merror\x1b[0m: Writing deno compile executable to temporary file 'd-back.tmp-3d6e4fec982b8a5e'",
+      "",
+      "Caused by:",
+      "    0: Setting up base binary.",
+      "    1: error sending request for url (https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip): client error (Connect): dns error: failed to lookup address information: Name or service not known",
+      "    2: client error (Connect)",
+    ].join("\n");
+    const message = explain({ compiler: "deno" }, output, 1);
+    assert.ok(oneLine(message));
+    assert.match(message, /^deno compile needs the denort runtime and could not download it from dl\.deno\.land \(error sending request .*dns error/);
+    assert.match(message, /DENORT_BIN/);
+    assert.match(message, /--compiler bun$/);
+  });
+
+  it("passes any other compiler failure on as its first error line", () => {
+    const message = explain({ compiler: "bun" }, "bundling…\nerror: Could not resolve: \"./gone.ts\"\n    at entry.ts:3:1\n", 1);
+    assert.equal(message, 'bun build --compile failed: error: Could not resolve: "./gone.ts"');
   });
 });
 

@@ -7,7 +7,7 @@
  */
 
 /** Each coding the header names, lower-cased, with its weight from 0 to 1. Malformed members are skipped. */
-export function acceptedEncodings(header: string): Map<string, number> {
+function acceptedEncodings(header: string): Map<string, number> {
   const weights = new Map<string, number>();
   for (const member of header.split(",")) {
     const [name, ...params] = member.split(";").map((part) => part.trim());
