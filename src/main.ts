@@ -1,6 +1,7 @@
 /**
  * The d-back command: parse flags and environment, start a server on this
- * runtime, stop it cleanly on SIGINT/SIGTERM.
+ * runtime, stop it cleanly on SIGINT/SIGTERM. Run directly in development; an
+ * executable's generated entry calls `runMain` with the site it carries.
  */
 import process from "node:process";
 import { parseCommand, UsageError } from "./cli/parse.ts";
@@ -9,8 +10,14 @@ import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
 import { AddressInUseError } from "./runtime/types.ts";
+import type { StaticRoot } from "./http/static.ts";
 
-async function main(argv: string[]): Promise<number> {
+export interface MainOptions {
+  /** The site to serve when `--static-dir` is not given (an executable's embedded assets). */
+  site?: () => StaticRoot;
+}
+
+async function main(argv: string[], options: MainOptions): Promise<number> {
   let command;
   try {
     command = parseCommand(argv, process.env);
@@ -30,11 +37,17 @@ async function main(argv: string[]): Promise<number> {
 
   const s = command.settings;
   const logger = createLogger(s["log-level"]);
+  const token = s["ingest-token"];
   const server = await createServer({
     port: s.port,
     host: s.host,
     staticDir: s["static-dir"],
-    logger,
+    staticRoot: s["static-dir"] ? undefined : options.site?.(),
+    trustProxy: s["trust-proxy"],
+    ingest: token ? { token, maxBytes: s["ingest-max-bytes"] } : undefined,
+    mock: s.mock,
+    discord: { clientId: s["discord-client-id"], apiBase: s["discord-api-base"], timeoutMs: s["discord-timeout-ms"] },
+    signInLimits: { failures: s["sign-in-failures"] },
     limits: {
       maxConnections: s["max-connections"],
       maxConnectionsPerAddress: s["max-connections-per-ip"],
@@ -44,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       maxBufferedBytes: s["max-buffered-bytes"],
       idleTimeoutSeconds: s["idle-timeout"],
     },
+    logger,
   });
   try {
     await server.start();
@@ -91,12 +105,17 @@ function onSignals(server: Server, logger: Logger): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (error) => {
-    console.error(`d-back: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+/** Runs the command; exits when it is done (at once for `--help`, on a signal for a server). */
+export function runMain(argv: string[], options: MainOptions = {}): void {
+  main(argv, options).then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (error) => {
+      console.error(`d-back: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (import.meta.main) runMain(process.argv.slice(2));

@@ -1,4 +1,5 @@
 import process from "node:process";
+import * as v from "valibot";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "./log.ts";
 import { createLogger } from "./log.ts";
@@ -8,16 +9,25 @@ import { State } from "./state/state.ts";
 import { World } from "./world.ts";
 import { Viewer } from "./viewer.ts";
 import type { DataSource } from "./source/source.ts";
+import { CompositeSource } from "./source/composite.ts";
 import { MockSource, type MockOptions } from "./mock/source.ts";
+import { type Callbacks, hasDataCallbacks, LibrarySource } from "./library/callbacks.ts";
+import { IngestSource } from "./ingest/source.ts";
+import { ingestOff, ingestRoutes } from "./ingest/routes.ts";
+import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
+import { describeIssue } from "./protocol/issues.ts";
 import { createApp } from "./http/app.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
+import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { within } from "./within.ts";
 import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
 import { RateLimit } from "./rate-limit.ts";
+import { DiscordIdentity, type DiscordOptions } from "./auth/discord.ts";
+import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
 
 export interface ServerOptions {
   /** TCP port; 0 picks a free one. Default 3000. */
@@ -28,18 +38,47 @@ export interface ServerOptions {
   staticDir?: string;
   /** Serve this root instead; wins over `staticDir`. */
   staticRoot?: StaticRoot;
-  /** Where guilds and members come from. Default: the mock world. */
+  /** Addresses of reverse proxies whose `X-Forwarded-Proto` is believed. Default: none. */
+  trustProxy?: readonly string[];
+  /** A data source of your own (most bots register callbacks instead). */
   source?: DataSource;
-  /** Timing of the mock world, when `source` is not given. */
-  mock?: MockOptions;
+  /** The bot's callbacks; the same as calling the `on…` methods before `start()`. */
+  callbacks?: Callbacks;
+  /** Turn the ingest API on at /api/ingest, for producers in other processes. */
+  ingest?: { token: string; maxBytes?: number };
+  /**
+   * The mock world. It runs when no other source is configured; `true` (or
+   * timings) runs it alongside the others too.
+   */
+  mock?: boolean | MockOptions;
   /** How long a data source may take to answer, in ms. Default 5000. */
   sourceTimeoutMs?: number;
+  /**
+   * Discord sign-in for passworded guilds: the global OAuth2 client id, and
+   * how d-back checks tokens with Discord when no callback decides.
+   */
+  discord?: DiscordOptions;
+  /** Refused sign-ins allowed per connection and per remote address (default 5 per 60 s). */
+  signInLimits?: FailureLimits;
+  /** The clock behind sign-in limits, remembered tokens and Discord's Retry-After; tests move it instead of sleeping. */
+  now?: Clock;
   /** What viewers may cost (src/limits.ts); unset ones keep their defaults. */
   limits?: Partial<Limits>;
-  /** How long `stop()` waits for viewers to answer the close before it drops them, in ms. Default 2000. */
+  /** How long `stop()` waits for viewers to answer the close and requests to finish, in ms. Default 2000. */
   shutdownGraceMs?: number;
   logger?: Logger;
 }
+
+/** A broadcast payload that failed validation; the message names the field. */
+export class InvalidPayloadError extends TypeError {
+  override name = "InvalidPayloadError";
+}
+
+const check = <S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> => {
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw new InvalidPayloadError(`${what}: ${describeIssue(result.issues[0])}`);
+  return result.output;
+};
 
 /**
  * One d-back server: state, hub, data source and HTTP app, bound to a
@@ -47,14 +86,15 @@ export interface ServerOptions {
  */
 export class Server {
   readonly runtime: Runtime;
-  readonly source: DataSource;
   readonly state: State;
   readonly hub: Hub;
-  readonly world: World;
   readonly log: Logger;
   readonly root: StaticRoot;
   readonly limits: Readonly<Limits>;
   #options: ServerOptions;
+  #callbacks: Callbacks;
+  #ingest: IngestSource | undefined;
+  #world: World | undefined;
   #admission: Admission;
   /** Open viewers, each with the place it holds. */
   #viewers = new Map<Viewer, Ticket>();
@@ -69,17 +109,73 @@ export class Server {
   constructor(runtime: Runtime, options: ServerOptions = {}) {
     this.runtime = runtime;
     this.#options = options;
+    this.#callbacks = { ...options.callbacks };
     this.log = options.logger ?? createLogger("info");
     this.limits = withDefaults(options.limits);
     this.#admission = new Admission(this.limits);
-    this.source = options.source ?? new MockSource(options.mock);
-    // hub and world need each other (events flow in, room changes flow out), so tie them late.
-    let world!: World;
-    this.hub = new Hub(runtime, { active: (g) => world.active(g), idle: (g) => world.idle(g) });
-    this.state = new State(this.hub);
-    this.world = world = new World(this.source, this.state, this.log, options.sourceTimeoutMs);
+    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
+    this.state = new State(this.hub, options.discord?.clientId);
+    if (options.ingest) this.#ingest = new IngestSource();
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
+  }
+
+  // ── the bot's callbacks (register before start) ──────────────────────────
+
+  /** Every guild to offer: `{ [guildId]: { id, name, default?, passworded?, password?, clientId? } }`. */
+  onGetServers(callback: NonNullable<Callbacks["getServers"]>): this {
+    return this.#register("getServers", callback);
+  }
+
+  /** The members of a guild: `{ [uid]: { uid, username, status, roleColor } }`. */
+  onGetUsers(callback: NonNullable<Callbacks["getUsers"]>): this {
+    return this.#register("getUsers", callback);
+  }
+
+  /** Decides whether a Discord sign-in may view a passworded guild; `undefined` leaves it to d-back's own check. */
+  onValidateOAuth(callback: NonNullable<Callbacks["validateOAuth"]>): this {
+    return this.#register("validateOAuth", callback);
+  }
+
+  /** The Discord OAuth2 client id for a guild. */
+  onGetClientId(callback: NonNullable<Callbacks["getClientId"]>): this {
+    return this.#register("getClientId", callback);
+  }
+
+  /** Answers static requests first; return nothing to let d-back serve the file. */
+  onStaticRequest(callback: NonNullable<Callbacks["onStaticRequest"]>): this {
+    return this.#register("onStaticRequest", callback);
+  }
+
+  // ── broadcasts: validated, written to state, sent to that guild's viewers ─
+
+  /**
+   * A member's status changed, or the member joined (give `username` and
+   * `roleColor`), or left (`status: "offline", delete: true`). Returns false
+   * when d-back does not know the guild.
+   */
+  broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
+    return this.state.presence(guildId, check(PresenceData, data, "broadcastPresence"));
+  }
+
+  /** A member wrote in a channel of the guild. */
+  broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
+    return this.state.message(guildId, check(MessageData, data, "broadcastMessage"));
+  }
+
+  /** The guild's Discord OAuth2 client id changed. */
+  broadcastClientId(guildId: string, clientId: string): boolean {
+    const data = check(ClientIdData, { clientId }, "broadcastClientId");
+    this.#ingest?.setClientId(guildId, data.clientId);
+    return this.state.clientId(guildId, data.clientId);
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /** The data source as seen through state; there once the server has started. */
+  get world(): World {
+    if (!this.#world) throw new Error("d-back: the server is not started");
+    return this.#world;
   }
 
   /** Open viewer connections. */
@@ -89,7 +185,7 @@ export class Server {
 
   /** The bound port, once started. */
   get port(): number {
-    if (!this.#listening) throw new Error("the server is not started");
+    if (!this.#listening) throw new Error("d-back: the server is not started");
     return this.#listening.port;
   }
 
@@ -104,11 +200,11 @@ export class Server {
       version: VERSION,
       uptime: Math.round((Date.now() - this.#startedAt) / 1000),
       viewers: this.#viewers.size,
-      source: this.source.name,
+      source: this.#world?.source.name,
       guilds: this.state.size,
       watched: this.hub.rooms,
       joined: this.hub.viewers(),
-      feeds: this.world.watching,
+      feeds: this.#world?.watching ?? 0,
       connections: this.#admission.connections,
       addresses: this.#admission.addresses,
       rss: memory.rss,
@@ -118,26 +214,52 @@ export class Server {
 
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
+    if (this.#world) throw new Error("d-back: the server is already started");
+    const { discord, signInLimits, now = Date.now } = this.#options;
+    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
+      discord: new DiscordIdentity(discord, now),
+      failures: new FailureLimiter(signInLimits, now),
+    });
+    const ingest = this.#options.ingest;
     const app = createApp({
       version: VERSION,
       root: this.root,
-      upgrade: this.#gate(this.runtime.upgradeWebSocket((c) => this.#accept(c))),
+      upgrade: this.#gate(this.runtime.upgradeWebSocket((c) => this.#accept(c), { maxFrameBytes: this.limits.maxFrameBytes })),
       health: () => this.health(),
+      ingest: ingest && this.#ingest
+        ? ingestRoutes({
+          token: ingest.token,
+          maxBytes: ingest.maxBytes ?? 1024 * 1024,
+          state: this.state,
+          source: this.#ingest,
+          upgradeWebSocket: this.runtime.upgradeWebSocket,
+          log: this.log,
+        })
+        : ingestOff(),
+      staticOverride: this.#callbacks.onStaticRequest,
+      overTls: (c) => cameOverTls(c, isTrustedProxy(this.runtime.remoteAddress(c), this.#options.trustProxy ?? [])),
       log: this.log,
     });
-    await this.world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
-    const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
-    this.#listening = await this.runtime.listen({
-      port: this.#options.port ?? 3000,
-      hostname: this.#options.host ?? "127.0.0.1",
-      fetch: app.fetch,
-      sockets: { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds },
-    });
+    await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
+    try {
+      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
+      this.#listening = await this.runtime.listen({
+        port: this.#options.port ?? 3000,
+        hostname: this.#options.host ?? "127.0.0.1",
+        fetch: app.fetch,
+        // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
+        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingest.maxBytes ?? 1024 * 1024 : 0), maxBufferedBytes, idleTimeoutSeconds },
+      });
+    } catch (error) {
+      this.#world = undefined;
+      throw error;
+    }
     this.#startedAt = Date.now();
     this.log.info("listening", {
       url: this.url,
       runtime: this.runtime.name,
-      source: this.source.name,
+      source: world.source.name,
+      ingest: ingest ? "on" : "off",
       static: this.root.description,
       version: VERSION,
     });
@@ -163,7 +285,7 @@ export class Server {
       viewer.close();
       viewer.socket.close(Close.goingAway.code, Close.goingAway.reason);
     }
-    this.world.close();
+    this.#world?.close();
     if (this.#viewers.size === 0) allGone();
     await within(gone, deadline - Date.now());
     await this.#listening?.close(Math.max(0, deadline - Date.now()));
@@ -186,6 +308,25 @@ export class Server {
       if (!response || response.status >= 400) admitted.release();
       return response;
     };
+  }
+
+  /** The sources in play: given, library, ingest, and the mock world when nothing else (or when asked). */
+  #source(): DataSource {
+    const sources: DataSource[] = [];
+    if (this.#options.source) sources.push(this.#options.source);
+    if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
+    if (this.#ingest) sources.push(this.#ingest);
+    const mock = this.#options.mock;
+    if (sources.length === 0 || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
+    return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
+  }
+
+  #register<K extends keyof Callbacks>(name: K, callback: Callbacks[K]): this {
+    const method = name.startsWith("on") ? name : `on${name[0]!.toUpperCase()}${name.slice(1)}`;
+    if (this.#world) throw new Error(`d-back: call ${method} before start()`);
+    if (typeof callback !== "function") throw new TypeError(`d-back: ${method} takes a function`);
+    this.#callbacks[name] = callback;
+    return this;
   }
 
   #accept(c: Context) {

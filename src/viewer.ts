@@ -121,7 +121,7 @@ export class Viewer implements Peer {
       const guild = await world.find(request);
       if (!guild) refusal = ErrorText.unknownServer;
       else {
-        if (guild.info.passworded) refusal = await world.authorize(guild, data);
+        if (guild.info.passworded) refusal = await world.authorize(guild, data, this);
         if (!refusal) {
           await world.load(guild);
           if (this.#closed) return;

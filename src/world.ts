@@ -1,14 +1,16 @@
 import * as v from "valibot";
 import { GuildInfo, Members } from "./protocol/guild.ts";
 import type { Connect } from "./protocol/inbound.ts";
-import { describeIssue } from "./protocol/inbound.ts";
+import { describeIssue } from "./protocol/issues.ts";
 import { ErrorText } from "./protocol/errors.ts";
 import type { Guild } from "./state/guild.ts";
 import type { State } from "./state/state.ts";
 import type { RoomHooks } from "./hub.ts";
-import type { DataSource } from "./source/source.ts";
+import type { DataSource, DiscordUser } from "./source/source.ts";
 import type { Logger } from "./log.ts";
 import { secretEquals } from "./secret.ts";
+import { DiscordIdentity } from "./auth/discord.ts";
+import { FailureLimiter } from "./auth/failures.ts";
 
 /** A data source that threw, timed out, or answered with data of the wrong shape. */
 export class SourceError extends Error {
@@ -16,6 +18,18 @@ export class SourceError extends Error {
 }
 
 const GuildList = v.array(GuildInfo);
+
+/** Who is asking to sign in: a viewer's connection and remote address, the keys failures are counted by. */
+export interface Asker {
+  id: number;
+  address: string;
+}
+
+/** How passworded guilds are guarded: d-back's own Discord check, and the limit on failed attempts. */
+export interface Guard {
+  discord: DiscordIdentity;
+  failures: FailureLimiter;
+}
 
 /**
  * The data source seen through state: asks the source only for what state
@@ -27,15 +41,23 @@ export class World implements RoomHooks {
   readonly state: State;
   #log: Logger;
   #timeoutMs: number;
+  #guard: Guard;
   #lastList: unknown;
   #loading = new Map<string, Promise<void>>();
   #watching = new Map<string, () => void>();
 
-  constructor(source: DataSource, state: State, log: Logger, timeoutMs = 5000) {
+  constructor(
+    source: DataSource,
+    state: State,
+    log: Logger,
+    timeoutMs = 5000,
+    guard: Guard = { discord: new DiscordIdentity(), failures: new FailureLimiter() },
+  ) {
     this.source = source;
     this.state = state;
     this.#log = log;
     this.#timeoutMs = timeoutMs;
+    this.#guard = guard;
   }
 
   /** Pulls the guild list from the source into state (skipped when the source returns the same array). */
@@ -69,9 +91,9 @@ export class World implements RoomHooks {
   async #load(guild: Guild): Promise<void> {
     const guildId = guild.guildId;
     const members = this.#check(Members, await this.#ask(`users(${guildId})`, () => this.source.users(guildId)), `users(${guildId})`);
-    if (guild.info.clientId === undefined && this.source.clientId) {
+    if (guild.ownClientId === undefined && this.source.clientId) {
       const clientId = await this.#ask(`clientId(${guildId})`, () => this.source.clientId!(guildId));
-      if (clientId) guild.setInfo({ ...guild.info, clientId: String(clientId) });
+      if (clientId) guild.setClientId(String(clientId));
     }
     if (!guild.loaded) this.state.setMembers(guildId, members);
   }
@@ -79,19 +101,64 @@ export class World implements RoomHooks {
   /**
    * Decides whether a `connect` may view a passworded guild. Returns the
    * error text to answer with, or undefined when access is granted.
+   *
+   * A connect that carries a sign-in or a password is an attempt; each one
+   * refused counts against its connection and its remote address, and once
+   * either has used up its failures further attempts are refused before any
+   * check runs (so neither Discord nor the password is consulted).
    */
-  async authorize(guild: Guild, data: Connect["data"]): Promise<string | undefined> {
-    const { discordToken, discordUser } = data;
-    if (discordToken && discordUser) {
-      const validate = this.source.validateOAuth;
-      if (!validate) return ErrorText.authFailed;
-      const user = { id: discordUser.id, username: discordUser.username };
-      const ok = await this.#ask(`validateOAuth(${guild.guildId})`, () => validate.call(this.source, guild.guildId, discordToken, user));
-      return ok === true ? undefined : ErrorText.authFailed;
+  async authorize(guild: Guild, data: Connect["data"], asker: Asker): Promise<string | undefined> {
+    const { discordToken, discordUser, password } = data;
+    const signIn = discordToken && discordUser ? { token: discordToken, user: discordUser } : undefined;
+    if (!signIn && !password) return ErrorText.authRequired;
+    const keys = [`connection ${asker.id}`, `address ${asker.address}`];
+    const failures = this.#guard.failures;
+    const fields = { viewer: asker.id, addr: asker.address, guild: guild.guildId };
+    if (failures.blocked(keys)) {
+      this.#log.debug("sign-in refused: too many failed attempts", fields);
+      return ErrorText.tooManyAttempts;
     }
+    const refusal = signIn ? await this.#signIn(guild, signIn.token, signIn.user, asker) : this.#password(guild, password!, asker);
+    if (!refusal) return undefined;
+    failures.fail(keys);
+    // Once per lockout, not once per refused attempt: a flood must not flood the log too.
+    if (failures.blocked(keys)) this.#log.warn("sign-in attempts limited", { ...fields, failures: failures.failures });
+    return refusal;
+  }
+
+  /** The legacy password, compared in constant time; a wrong one is answered as no credentials at all. */
+  #password(guild: Guild, password: string, asker: Asker): string | undefined {
     const expected = guild.info.password;
-    if (data.password && expected !== undefined && secretEquals(data.password, expected)) return undefined;
+    if (expected !== undefined && secretEquals(password, expected)) return undefined;
+    this.#log.debug("sign-in refused: wrong password", { viewer: asker.id, guild: guild.guildId });
     return ErrorText.authRequired;
+  }
+
+  /**
+   * A Discord sign-in: the source decides when it has an opinion (a bot's
+   * validator, the mock world); otherwise d-back checks that the user is a
+   * member of the guild and that Discord says the token is that user's.
+   */
+  async #signIn(guild: Guild, token: string, claimed: DiscordUser, asker: Asker): Promise<string | undefined> {
+    const guildId = guild.guildId;
+    const user = { id: claimed.id, username: claimed.username };
+    const opinion = await this.#ask(`validateOAuth(${guildId})`, () => this.source.validateOAuth?.(guildId, token, user));
+    if (opinion !== undefined) return opinion === true ? undefined : ErrorText.authFailed;
+    const refuse = (reason: string, unavailable = false) => {
+      const fields = { viewer: asker.id, guild: guildId, user: user.id ?? undefined, reason };
+      if (unavailable) this.#log.warn("sign-in failed: Discord unavailable", fields);
+      else this.#log.debug("sign-in refused", fields);
+      return ErrorText.authFailed;
+    };
+    if (!user.id || !user.username) return refuse("discordUser needs an id and a username");
+    await this.load(guild);
+    // Members first: a stranger's token is never sent to Discord.
+    if (!this.state.get(guildId)?.member(user.id)) return refuse("not a member of the guild");
+    const identity = await this.#guard.discord.identify(token);
+    if (!identity.ok) return refuse(identity.reason, identity.unavailable);
+    if (identity.id !== user.id) return refuse(`the token belongs to another user (${identity.id})`);
+    this.#log.debug("sign-in accepted", { viewer: asker.id, guild: guildId, user: user.id, cached: identity.cached });
+    return undefined;
   }
 
   active(guildId: string): void {

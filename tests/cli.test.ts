@@ -12,10 +12,10 @@ describe("cli", () => {
   it("--help explains every flag and its environment variable", async () => {
     const { code, stdout } = await runCli(["--help"]);
     assert.equal(code, 0);
-    for (const flag of ["--port", "--host", "--static-dir", "--log-level", "--version", "--help"]) {
+    for (const flag of ["--port", "--host", "--static-dir", "--trust-proxy", "--log-level", "--discord-client-id", "--discord-api-base", "--discord-timeout-ms", "--sign-in-failures", "--version", "--help"]) {
       assert.ok(stdout.includes(flag), `--help mentions ${flag}`);
     }
-    for (const env of ["DBACK_PORT", "DBACK_HOST", "DBACK_STATIC_DIR", "DBACK_LOG_LEVEL"]) {
+    for (const env of ["DBACK_PORT", "DBACK_HOST", "DBACK_STATIC_DIR", "DBACK_TRUST_PROXY", "DBACK_LOG_LEVEL"]) {
       assert.ok(stdout.includes(env), `--help mentions ${env}`);
     }
     assert.match(stdout, /socketURL/);
@@ -38,8 +38,16 @@ describe("cli", () => {
     [[], { DBACK_STATIC_DIR: "/no/such/folder" }, "DBACK_STATIC_DIR"],
     [["--log-level", "chatty"], {}, "--log-level"],
     [["--host", ""], {}, "--host"],
+    [["--trust-proxy", "nginx.local"], {}, "--trust-proxy"],
+    [["--trust-proxy", "127.0.0.1,"], {}, "--trust-proxy"],
+    [[], { DBACK_TRUST_PROXY: "10.0.0.1;10.0.0.2" }, "DBACK_TRUST_PROXY"],
     [["--frobnicate"], {}, "--frobnicate"],
     [["stray"], {}, "stray"],
+    [["--discord-api-base", "ftp://discord.example"], {}, "--discord-api-base"],
+    [[], { DBACK_DISCORD_API_BASE: "not a url" }, "DBACK_DISCORD_API_BASE"],
+    [["--discord-client-id", "my app"], {}, "--discord-client-id"],
+    [["--discord-timeout-ms", "5"], {}, "--discord-timeout-ms"],
+    [["--sign-in-failures", "0"], {}, "--sign-in-failures"],
   ] as [string[], Record<string, string>, string][]) {
     it(`refuses ${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(" ")} with one line and exit 2`, async () => {
       const { code, stdout, stderr } = await runCli(args, env);

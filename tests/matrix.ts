@@ -54,7 +54,7 @@ function run(runtime: "deno" | "bun", files: string[], dir: string): Tally {
   const report = join(dir, `${runtime}.xml`);
   const args = runtime === "deno"
     ? ["test", "-A", `--junit-path=${report}`, ...(files.length ? files : ["tests/"])]
-    : ["test", "--reporter=junit", `--reporter-outfile=${report}`, ...(files.length ? files.map((f) => `./${f}`) : [])];
+    : ["test", "--timeout", "30000", "--reporter=junit", `--reporter-outfile=${report}`, ...(files.length ? files.map((f) => `./${f}`) : [])];
   console.log(`\n━━━ ${runtime} ${args.join(" ")}`);
   const result = spawnSync(binary(runtime), args, { stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
   if (!existsSync(report)) {

@@ -5,7 +5,8 @@ export function helpText(version: string): string {
   const rows: [string, string][] = [];
   for (const [name, o] of Object.entries(settings)) {
     const dflt = "default" in o ? ` (default ${o.default})` : "";
-    rows.push([`--${name} ${o.value}`, `${o.help}${dflt}; env ${o.env}`]);
+    const flag = "value" in o ? `--${name} ${o.value}` : `--${name}`;
+    rows.push([flag, `${o.help}${dflt}; env ${o.env}`]);
   }
   for (const [name, o] of Object.entries(actions)) rows.push([`-${o.short}, --${name}`, o.help]);
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;

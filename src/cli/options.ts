@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { statSync } from "node:fs";
+import { isIP } from "node:net";
 import { levels } from "../log.ts";
 import { defaultLimits } from "../limits.ts";
 
@@ -11,30 +12,57 @@ const isDirectory = (path: string) => {
   }
 };
 
-const Port = v.pipe(
-  v.string(),
-  v.regex(/^\d+$/, "must be a whole number from 0 to 65535"),
-  v.transform(Number),
-  v.maxValue(65535, "must be a whole number from 0 to 65535"),
-);
-/** A whole number of at least `min`, e.g. a limit; `0` may mean "no limit" where the help says so. */
-const Count = (min: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d{1,15}$/, `must be a whole number of at least ${min}`),
-    v.transform(Number),
-    v.minValue(min, `must be a whole number of at least ${min}`),
-  );
+/** A whole number from `min` to `max`, written in decimal digits. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(v.string(), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
+};
+const Port = wholeNumber(0, 65535);
 const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
+const Addresses = v.pipe(
+  v.string(),
+  v.transform((list) => list.split(",").map((address) => address.trim())),
+  v.check((list) => list.every((address) => isIP(address) !== 0), "must be IP addresses separated by commas"),
+);
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
+const Token = v.pipe(
+  v.string(),
+  v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 printable characters without spaces"),
+);
+const Bytes = v.pipe(
+  v.string(),
+  v.regex(/^\d+$/, "must be a whole number of bytes"),
+  v.transform(Number),
+  v.minValue(1024, "must be at least 1024 bytes"),
+  v.maxValue(1024 ** 3, "must be at most 1 GiB"),
+);
+const ClientId = v.pipe(v.string(), v.regex(/^\d{1,32}$/, "must be a Discord application id (digits)"));
+const HttpUrl = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/[^\s/?#]+[^\s?#]*$/, "must be an http:// or https:// URL without query or fragment"),
+  v.check((url) => URL.canParse(url), "must be a valid URL"),
+  v.transform((url) => url.replace(/\/+$/, "")),
+);
+/** On/off switches: `--mock` on the command line, `DBACK_MOCK=1` (or true/yes/on, 0/false/no/off) in the environment. */
+const Switch = v.pipe(
+  v.string(),
+  v.toLowerCase(),
+  v.picklist(["1", "true", "yes", "on", "0", "false", "no", "off"], "must be 1, true, yes, on, 0, false, no or off"),
+  v.transform((s) => ["1", "true", "yes", "on"].includes(s)),
+);
 
-/** A flag that takes a value, also settable from an environment variable. */
-interface ValueOption<S extends v.GenericSchema<string, unknown>> {
+/**
+ * A setting, also settable from an environment variable. With `value` it is
+ * a flag that takes one (`--port 3000`); without, a switch (`--mock`).
+ */
+interface Setting<S extends v.GenericSchema<string, unknown>> {
   env: string;
-  value: string;
+  value?: string;
   schema: S;
   default?: string;
+  /** Never echo the value back (in errors, logs, help). */
+  secret?: boolean;
   help: string;
 }
 
@@ -51,57 +79,105 @@ export const settings = {
     schema: Folder,
     help: "serve this folder (e.g. a d-zone build) at / instead of the built-in page",
   },
+  "trust-proxy": {
+    env: "DBACK_TRUST_PROXY",
+    value: "ADDRS",
+    schema: Addresses,
+    help: "believe X-Forwarded-Proto from these proxy IP addresses (comma-separated), to tell d-zone wss:// from ws://",
+  },
   "log-level": { env: "DBACK_LOG_LEVEL", value: "LEVEL", schema: LogLevel, default: "info", help: `${levels.join(", ")}` },
+  "ingest-token": {
+    env: "DBACK_INGEST_TOKEN",
+    value: "TOKEN",
+    schema: Token,
+    secret: true,
+    help: "turn the ingest API on at /api/ingest; producers send it as a bearer token (prefer the env variable: flags show in ps)",
+  },
+  "ingest-max-bytes": {
+    env: "DBACK_INGEST_MAX_BYTES",
+    value: "N",
+    schema: Bytes,
+    default: "1048576",
+    help: "largest ingest request body; bigger ones get 413",
+  },
+  mock: { env: "DBACK_MOCK", schema: Switch, help: "serve the mock world too when the ingest API is on (it is on by itself otherwise)" },
+  "discord-client-id": {
+    env: "DBACK_DISCORD_CLIENT_ID",
+    value: "ID",
+    schema: ClientId,
+    help: "the Discord application d-zone signs viewers in with, for passworded guilds that bring no client id of their own",
+  },
+  "discord-api-base": {
+    env: "DBACK_DISCORD_API_BASE",
+    value: "URL",
+    schema: HttpUrl,
+    default: "https://discord.com/api/v10",
+    help: "Discord's HTTP API, asked who a sign-in token belongs to",
+  },
+  "discord-timeout-ms": {
+    env: "DBACK_DISCORD_TIMEOUT_MS",
+    value: "MS",
+    schema: wholeNumber(50, 60_000),
+    default: "3000",
+    help: "how long one call to Discord may take before the sign-in fails",
+  },
+  "sign-in-failures": {
+    env: "DBACK_SIGN_IN_FAILURES",
+    value: "N",
+    schema: wholeNumber(1, 10_000),
+    default: "5",
+    help: "refused sign-ins (Discord or password) allowed per connection and per remote address per minute",
+  },
   "max-connections": {
     env: "DBACK_MAX_CONNECTIONS",
     value: "N",
-    schema: Count(0),
+    schema: wholeNumber(0, 1_000_000),
     default: String(defaultLimits.maxConnections),
     help: "open viewers in total; more get HTTP 503 (0: no limit)",
   },
   "max-connections-per-ip": {
     env: "DBACK_MAX_CONNECTIONS_PER_IP",
     value: "N",
-    schema: Count(0),
+    schema: wholeNumber(0, 1_000_000),
     default: String(defaultLimits.maxConnectionsPerAddress),
     help: "open viewers per remote address; more get HTTP 429 (0: no limit)",
   },
   "max-frame-bytes": {
     env: "DBACK_MAX_FRAME_BYTES",
     value: "BYTES",
-    schema: Count(1024),
+    schema: wholeNumber(1024, 64 * 1024 * 1024),
     default: String(defaultLimits.maxFrameBytes),
     help: "largest frame a viewer may send; larger closes it with 1009",
   },
   "rate-limit": {
     env: "DBACK_RATE_LIMIT",
     value: "N",
-    schema: Count(0),
+    schema: wholeNumber(0, 10_000),
     default: String(defaultLimits.ratePerSecond),
     help: "frames per second a viewer may send; over gets an error, sustained closes with 1008 (0: no limit)",
   },
   "rate-burst": {
     env: "DBACK_RATE_BURST",
     value: "N",
-    schema: Count(1),
+    schema: wholeNumber(1, 100_000),
     default: String(defaultLimits.rateBurst),
     help: "frames a viewer may send at once before --rate-limit applies",
   },
   "max-buffered-bytes": {
     env: "DBACK_MAX_BUFFERED_BYTES",
     value: "BYTES",
-    schema: Count(1024),
+    schema: wholeNumber(1024, 1024 ** 3),
     default: String(defaultLimits.maxBufferedBytes),
     help: "unsent data queued for one viewer before it is closed with 1013",
   },
   "idle-timeout": {
     env: "DBACK_IDLE_TIMEOUT",
     value: "SECONDS",
-    schema: Count(1),
+    schema: wholeNumber(1, 3600),
     default: String(defaultLimits.idleTimeoutSeconds),
     help: "a viewer that answers no ping for this long is closed",
   },
-} satisfies Record<string, ValueOption<v.GenericSchema<string, unknown>>>;
+} satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 
 /** Flags that do something instead of starting the server. */
 export const actions = {

@@ -18,7 +18,9 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
       strict: true,
       allowPositionals: false,
       options: {
-        ...Object.fromEntries(Object.keys(settings).map((name) => [name, { type: "string" as const }])),
+        ...Object.fromEntries(
+          Object.entries(settings).map(([name, o]) => [name, { type: "value" in o ? "string" as const : "boolean" as const }]),
+        ),
         ...Object.fromEntries(Object.entries(actions).map(([name, o]) => [name, { type: "boolean" as const, short: o.short }])),
       },
     });
@@ -31,14 +33,16 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
 
   const out: Record<string, unknown> = {};
   for (const [name, o] of Object.entries(settings)) {
-    const fromFlag = values[name] as string | undefined;
+    const flag = values[name];
+    const fromFlag = typeof flag === "boolean" ? String(flag) : flag;
     const fromEnv = env[o.env];
     const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined) ?? ("default" in o ? o.default : undefined);
     if (raw === undefined) continue;
     const result = v.safeParse(o.schema as v.GenericSchema<string, unknown>, raw);
     if (!result.success) {
       const where = fromFlag !== undefined ? `--${name}` : fromEnv !== undefined && fromEnv !== "" ? `${o.env} (--${name})` : `--${name}`;
-      throw new UsageError(`${where} ${result.issues[0].message}, got ${JSON.stringify(raw)}`);
+      const got = "secret" in o && o.secret ? "" : `, got ${JSON.stringify(raw)}`;
+      throw new UsageError(`${where} ${result.issues[0].message}${got}`);
     }
     out[name] = result.output;
   }

@@ -1,6 +1,8 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
+import type { StaticReply } from "../library/callbacks.ts";
 import { serveStatic, type StaticRoot } from "./static.ts";
+import { dzoneRedirect } from "./dzone-redirect.ts";
 
 export interface AppOptions {
   version: string;
@@ -8,15 +10,37 @@ export interface AppOptions {
   /** Upgrades WebSocket requests on any path; passes everything else on. */
   upgrade: MiddlewareHandler;
   health: () => Record<string, unknown>;
+  /** The ingest API (or its 404 stand-in), mounted at /api/ingest before anything else. */
+  ingest: Hono;
+  /** A bot's own answer to a static request, tried before the static root. */
+  staticOverride?: (path: string, request: Request) => StaticReply | undefined | null | Promise<StaticReply | undefined | null>;
+  /** Whether a request reached us over TLS (directly or through a trusted proxy). */
+  overTls: (c: Context) => boolean;
   log: Logger;
 }
 
-/** The HTTP side of d-back: WebSocket upgrade on any path, two JSON routes, static files. */
+/**
+ * The HTTP side of d-back: ingest, WebSocket upgrade on any other path, two
+ * JSON routes, static files, and the redirect that points a d-zone page back at us.
+ */
 export function createApp(o: AppOptions): Hono {
   const app = new Hono();
+  app.route("/api/ingest", o.ingest);
   app.use("*", o.upgrade);
   app.get("/api/version", (c) => c.json({ version: o.version }));
   app.get("/health", (c) => c.json(o.health()));
+  const override = o.staticOverride;
+  if (override) {
+    app.get("*", async (c, next) => {
+      const reply = await override(c.req.path, c.req.raw);
+      if (!reply) return next();
+      if (reply instanceof Response) return reply;
+      return new Response(reply.body, { headers: { "Content-Type": reply.contentType } });
+    });
+  }
+  const redirect = dzoneRedirect(o.root, o.overTls);
+  app.get("/", redirect);
+  app.get("/index.html", redirect);
   app.get("*", serveStatic(o.root));
   app.all("*", (c) => c.text("405 Method Not Allowed\n", 405, { Allow: "GET, HEAD" }));
   app.onError((error, c) => {

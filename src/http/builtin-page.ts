@@ -6,8 +6,11 @@ import { MemoryRoot } from "./memory-root.ts";
  * it serves, drawn from the same WebSocket d-zone would use.
  */
 export function builtinRoot(version: string): MemoryRoot {
-  return new MemoryRoot("built-in page", { "index.html": page(version) });
+  return MemoryRoot.fromFiles("built-in page", builtinFiles(version));
 }
+
+/** The built-in page's files, by path; build.ts packs them when it embeds no d-zone. */
+export const builtinFiles = (version: string): Record<string, string> => ({ "index.html": page(version) });
 
 const page = (version: string) => `<!doctype html>
 <html lang="en">
@@ -89,7 +92,7 @@ function connect() {
       box.replaceChildren();
       for (const [guildId, s] of Object.entries(msg.data)) {
         const button = document.createElement("button");
-        button.textContent = s.name + (s.passworded ? " 🔒" : "");
+        button.textContent = s.name + (s.passworded ? " (locked)" : "");
         button.dataset.id = s.id;
         if (s.default) defaultId = s.id;
         button.onclick = () => socket.send(JSON.stringify({ type: "connect", data: { server: s.id } }));

@@ -23,6 +23,21 @@ export class DirectoryRoot implements StaticRoot {
   }
 
   async get(path: string): Promise<Asset | undefined> {
+    const found = await this.#find(path);
+    if (!found) return undefined;
+    return {
+      body: await this.#open(found.real),
+      type: contentType(found.real),
+      etag: `W/"${found.size.toString(16)}-${Math.floor(found.mtimeMs).toString(16)}"`,
+    };
+  }
+
+  async has(path: string): Promise<boolean> {
+    return (await this.#find(path)) !== undefined;
+  }
+
+  /** The regular file at `path`, through symlinks, if it lies inside the folder. */
+  async #find(path: string): Promise<{ real: string; size: number; mtimeMs: number } | undefined> {
     let real: string;
     try {
       real = await realpath(join(this.#root, path));
@@ -30,12 +45,7 @@ export class DirectoryRoot implements StaticRoot {
       return undefined;
     }
     if (!real.startsWith(this.#root.endsWith(sep) ? this.#root : this.#root + sep)) return undefined;
-    const info = await stat(real);
-    if (!info.isFile()) return undefined;
-    return {
-      body: await this.#open(real),
-      type: contentType(real),
-      etag: `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`,
-    };
+    const info = await stat(real).catch(() => undefined);
+    return info?.isFile() ? { real, size: info.size, mtimeMs: info.mtimeMs } : undefined;
   }
 }

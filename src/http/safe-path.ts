@@ -25,3 +25,20 @@ export function toRootPath(rawPath: string): string | null {
   }
   return segments.join("/");
 }
+
+/** Whether a file at `path` (relative, `/`-separated) is reachable by some request, i.e. `toRootPath` can name it. */
+export const isRootPath = (path: string): boolean =>
+  toRootPath(`/${path.split("/").map(encodeURIComponent).join("/")}`) === path;
+
+/**
+ * A request URL's raw path and query (`?…`, or empty), read as text: `new URL`
+ * throws on a URL the runtime built from a Host header that is no host name.
+ */
+export function splitRequestUrl(url: string): { path: string; search: string } {
+  const rest = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, "").replace(/#.*$/s, "");
+  const query = rest.indexOf("?");
+  return {
+    path: (query < 0 ? rest : rest.slice(0, query)) || "/",
+    search: query < 0 || query === rest.length - 1 ? "" : rest.slice(query),
+  };
+}

@@ -14,6 +14,8 @@ export const ErrorText = {
   notAnObject: "Invalid message: expected a JSON object with a \"type\" field",
   /** The data source failed (threw, timed out) while answering this request. */
   sourceFailed: "The server could not load that Discord server right now. Please try again.",
+  /** Too many refused sign-ins (Discord or password) from this connection or address within a minute. */
+  tooManyAttempts: "Too many failed sign-in attempts. Please wait a minute and try again.",
   /** The viewer sent frames faster than its rate limit; the frame was not acted on. */
   tooManyMessages: "Too many messages: slow down and send again in a moment.",
 } as const;

@@ -2,13 +2,11 @@ import * as v from "valibot";
 import { Id, User } from "./user.ts";
 
 /**
- * One guild as a data source describes it. `id` is the short name d-zone puts
- * in `?s=`; `guildId` is the Discord snowflake that keys everything else.
- * `password` and `clientId` are private: they never leave the server except
- * `clientId` inside `server-join`.
+ * One guild as a producer describes it. `id` is the short name d-zone puts in
+ * `?s=`. `password` and `clientId` are private: they never leave the server,
+ * except `clientId` inside `server-join`.
  */
-export const GuildInfo = v.object({
-  guildId: Id,
+export const ServerEntry = v.object({
   id: Id,
   name: v.pipe(v.string("must be a string"), v.maxLength(256, "must be at most 256 characters")),
   default: v.optional(v.boolean("must be a boolean"), false),
@@ -16,9 +14,33 @@ export const GuildInfo = v.object({
   password: v.optional(v.pipe(v.string("must be a string"), v.maxLength(1024, "must be at most 1024 characters"))),
   clientId: v.optional(Id),
 });
+export type ServerEntry = v.InferInput<typeof ServerEntry>;
+
+/** A `ServerEntry` with the Discord snowflake that keys everything else. */
+export const GuildInfo = v.object({ guildId: Id, ...ServerEntry.entries });
 export type GuildInfo = v.InferOutput<typeof GuildInfo>;
 export type GuildInfoInput = v.InferInput<typeof GuildInfo>;
 
-/** Members of a guild keyed by uid. */
-export const Members = v.record(Id, User);
+/** Members of a guild keyed by uid; each key must be its member's uid. */
+const membersMessage = "must be an object of members keyed by uid";
+export const Members = v.pipe(
+  // A record would take an array as an empty object; refuse it first.
+  v.custom<Record<string, v.InferInput<typeof User>>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), membersMessage),
+  v.record(Id, User, membersMessage),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const [key, user] of Object.entries(dataset.value)) {
+      if (user.uid !== key) {
+        addIssue({
+          message: `must equal its key "${key}"`,
+          path: [
+            { type: "object", origin: "value", input: dataset.value, key, value: user },
+            { type: "object", origin: "value", input: user, key: "uid", value: user.uid },
+          ],
+        });
+      }
+    }
+  }),
+);
 export type Members = v.InferOutput<typeof Members>;
+export type MembersInput = v.InferInput<typeof Members>;

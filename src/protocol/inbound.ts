@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { ErrorText } from "./errors.ts";
+import { describeIssue } from "./issues.ts";
 
 const text = (max: number) =>
   v.nullish(v.pipe(v.string("must be a string"), v.maxLength(max, `must be at most ${max} characters`)));
@@ -66,14 +67,4 @@ export function parseFrame(frame: string | ArrayBuffer | ArrayBufferView): Parse
   const result = v.safeParse(Connect, value, { abortEarly: true });
   if (result.success) return { ok: true, message: result.output };
   return { ok: false, error: `Malformed connect: ${describeIssue(result.issues[0])}` };
-}
-
-/** `data.server must be …`: the dotted path of the first issue and what is wrong there. */
-export function describeIssue(issue: v.BaseIssue<unknown>): string {
-  const path = v.getDotPath(issue) ?? "value";
-  // A required key that is absent is reported by its parent object, with a generic text.
-  if (issue.type === "object" && issue.received === "undefined" && issue.expected?.startsWith('"')) {
-    return `${path} is missing`;
-  }
-  return `${path} ${issue.message}`;
 }

@@ -4,7 +4,8 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { AddressInUseError, type ListenOptions, type Runtime } from "./types.ts";
+import { tooLarge } from "./frame-size.ts";
+import { AddressInUseError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 // The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
@@ -30,6 +31,8 @@ interface BunSocket {
 }
 interface SocketData {
   events: WSEvents<BunSocket>;
+  /** This socket's own frame limit, when lower than the server's `maxPayloadLength`. */
+  maxFrameBytes?: number;
   context?: WSContext<BunSocket>;
 }
 declare const Bun: {
@@ -45,8 +48,8 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
 
 /**
  * Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files.
- * Bun enforces the frame size itself (`maxPayloadLength`, answered with
- * 1009). Its `idleTimeout` pings silent sockets, but restarts whenever the
+ * Bun enforces the server-wide frame size itself (`maxPayloadLength`,
+ * answered with 1009); a lower per-socket limit is checked here. Its `idleTimeout` pings silent sockets, but restarts whenever the
  * server sends, so a dead peer in a busy guild would never time out: a
  * `Heartbeat` covers that. Slow readers are found by `Backlog`, prompted by
  * `publish` reporting backpressure.
@@ -56,9 +59,9 @@ export function createBunRuntime(): Runtime {
   let backlog: Backlog | undefined;
   let heartbeat: Heartbeat<BunSocket> | undefined;
 
-  const upgradeWebSocket = defineWebSocketHelper<BunSocket>((c, events) => {
+  const upgradeWebSocket = defineWebSocketHelper<BunSocket, UpgradeOptions>((c, events, options) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
-    if (server?.upgrade(c.req.raw, { data: { events } })) return new Response(null);
+    if (server?.upgrade(c.req.raw, { data: { events, maxFrameBytes: options?.maxFrameBytes } })) return new Response(null);
     return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
   });
 
@@ -84,6 +87,8 @@ export function createBunRuntime(): Runtime {
     },
     message(ws: BunSocket, message: string | Uint8Array) {
       heartbeat?.heard(ws);
+      const max = ws.data.maxFrameBytes;
+      if (max !== undefined && tooLarge(message, max)) return ws.close(Close.tooBig.code, Close.tooBig.reason);
       // hono's message type wants an ArrayBuffer for binary frames: copy out exactly this frame.
       const data = typeof message === "string"
         ? message

@@ -3,20 +3,11 @@ import { defineWebSocketHelper, type WSContext, WSContext as Socket } from "hono
 import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
-import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits } from "./types.ts";
+import { tooLarge } from "./frame-size.ts";
+import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
-
-const encoder = new TextEncoder();
-
-/** Bytes of a frame as it came off the wire; a string is measured without encoding it when it clearly fits or not. */
-function frameBytes(data: string | ArrayBuffer, max: number): number {
-  if (typeof data !== "string") return data.byteLength;
-  // UTF-8 takes at least one and at most three bytes per UTF-16 unit.
-  if (data.length > max || data.length * 3 <= max) return data.length;
-  return encoder.encode(data).byteLength;
-}
 
 /**
  * Deno: `Deno.serve`, a send loop for fan-out, `Deno.open` for static files.
@@ -30,7 +21,7 @@ export function createDenoRuntime(): Runtime {
   /** Closes a socket on the adapter's own initiative and tells the core at once. */
   const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
 
-  const upgradeWebSocket = defineWebSocketHelper<WebSocket>((c, events) => {
+  const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
     let upgraded: { socket: WebSocket; response: Response };
     try {
@@ -40,6 +31,7 @@ export function createDenoRuntime(): Runtime {
     }
     const { socket, response } = upgraded;
     socket.binaryType = "arraybuffer";
+    const maxFrameBytes = Math.min(options?.maxFrameBytes ?? Infinity, limits?.maxFrameBytes ?? Infinity);
     const context: WSContext<WebSocket> = new Socket<WebSocket>({
       raw: socket,
       send: (data) => {
@@ -67,8 +59,7 @@ export function createDenoRuntime(): Runtime {
     socket.onopen = (event) => events.onOpen?.(event, context);
     socket.onmessage = (event) => {
       if (closed) return;
-      const max = limits?.maxFrameBytes ?? Infinity;
-      if (frameBytes(event.data, max) > max) return ending.get(context)!(Close.tooBig.code, Close.tooBig.reason);
+      if (tooLarge(event.data, maxFrameBytes)) return ending.get(context)!(Close.tooBig.code, Close.tooBig.reason);
       events.onMessage?.(event, context);
     };
     socket.onclose = closing;

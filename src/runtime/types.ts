@@ -5,7 +5,7 @@ import type { OpenFile } from "../http/directory-root.ts";
 
 /** What the runtime enforces on each WebSocket by itself, below the core. */
 export interface SocketLimits {
-  /** A larger inbound frame closes the socket with 1009 before the core sees it. */
+  /** The largest inbound frame any socket may send; a larger one closes it with 1009 before the core sees it. */
   maxFrameBytes: number;
   /** Unsent bytes past which a socket is closed with 1013 (see `Backlog`). */
   maxBufferedBytes: number;
@@ -41,6 +41,12 @@ export class AddressInUseError extends Error {
   }
 }
 
+/** Per-upgrade settings, the second argument of `upgradeWebSocket`. */
+export interface UpgradeOptions {
+  /** A lower frame limit for these sockets than `SocketLimits.maxFrameBytes` (viewers, as against producers). */
+  maxFrameBytes?: number;
+}
+
 /**
  * Everything d-back needs from the runtime it runs on, and nothing more:
  * listen, upgrade, fan out, read files. One instance serves one server.
@@ -48,7 +54,7 @@ export class AddressInUseError extends Error {
 export interface Runtime extends Fanout {
   readonly name: string;
   /** hono's WebSocket helper for this runtime; it passes non-upgrade requests on. */
-  readonly upgradeWebSocket: UpgradeWebSocket;
+  readonly upgradeWebSocket: UpgradeWebSocket<unknown, UpgradeOptions>;
   listen(options: ListenOptions): Promise<Listening>;
   /** The peer's IP address for a request served by `listen`. */
   remoteAddress(c: Context): string;

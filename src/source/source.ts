@@ -1,4 +1,4 @@
-import type { GuildInfoInput, Members } from "../protocol/guild.ts";
+import type { GuildInfoInput, MembersInput } from "../protocol/guild.ts";
 import type { MessageData, PresenceData } from "../protocol/events.ts";
 
 export type Awaitable<T> = T | Promise<T>;
@@ -34,11 +34,14 @@ export interface DataSource {
   /** Every guild a viewer may choose; the one marked default (else the first) is the default. */
   servers(): Awaitable<readonly GuildInfoInput[]>;
   /** The members of one guild, keyed by uid. */
-  users(guildId: string): Awaitable<Members>;
+  users(guildId: string): Awaitable<MembersInput>;
   /** The Discord OAuth2 client id d-zone signs in with, when the guild info does not carry one. */
   clientId?(guildId: string): Awaitable<string | undefined>;
-  /** Whether `token` proves `user` and that user may view the guild. */
-  validateOAuth?(guildId: string, token: string, user: DiscordUser): Awaitable<boolean>;
+  /**
+   * Whether `token` proves `user` and that user may view the guild;
+   * `undefined` leaves the decision to d-back's own validation.
+   */
+  validateOAuth?(guildId: string, token: string, user: DiscordUser): Awaitable<boolean | undefined>;
   /** Called when a guild gains its first viewer; the returned function when it loses its last. */
   watch?(guildId: string, feed: Feed): () => void;
 }

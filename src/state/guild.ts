@@ -11,14 +11,21 @@ import { serverJoinFrame } from "../protocol/outbound.ts";
  */
 export class Guild {
   #info: GuildInfo;
+  /** Kept apart from `info`: an `update-clientid` must survive the next guild list from the source. */
+  #clientId: string | undefined;
   /** `undefined` until the data source has been asked for the members. */
   #members: Map<string, User> | undefined;
   #usersJson: string | undefined;
   /** Whole `server-join` frames by requested id; at most the short id and "default". */
   #frames = new Map<string, string>();
 
-  constructor(info: GuildInfo) {
+  /** d-back's own client id (`--discord-client-id`), for when neither the source nor an update gave one. */
+  #fallbackClientId: string | undefined;
+
+  constructor(info: GuildInfo, fallbackClientId?: string) {
     this.#info = info;
+    this.#clientId = info.clientId;
+    this.#fallbackClientId = fallbackClientId;
   }
 
   get info(): GuildInfo {
@@ -46,10 +53,27 @@ export class Guild {
     return this.#members ? [...this.#members.keys()] : [];
   }
 
+  /** The OAuth2 client id sent in `server-join`, if any: the guild's own, else d-back's. */
+  get clientId(): string | undefined {
+    return this.#clientId ?? this.#fallbackClientId;
+  }
+
+  /** The guild's own client id (from the source or an update), without d-back's fallback. */
+  get ownClientId(): string | undefined {
+    return this.#clientId;
+  }
+
+  /** Takes a new description from the source; a client id it carries replaces the current one. */
   setInfo(info: GuildInfo): void {
-    const old = this.#info;
+    if (this.#info.name !== info.name) this.#frames.clear();
     this.#info = info;
-    if (old.name !== info.name || old.clientId !== info.clientId) this.#frames.clear();
+    if (info.clientId !== undefined) this.setClientId(info.clientId);
+  }
+
+  setClientId(clientId: string | undefined): void {
+    if (clientId === this.#clientId) return;
+    this.#clientId = clientId;
+    this.#frames.clear();
   }
 
   /**
@@ -113,7 +137,7 @@ export class Guild {
     let frame = this.#frames.get(request);
     if (frame === undefined) {
       this.#usersJson ??= JSON.stringify(Object.fromEntries(this.#members ?? []));
-      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.#info.clientId);
+      frame = serverJoinFrame(this.#usersJson, request, this.#info.name, this.clientId);
       this.#frames.set(request, frame);
     }
     return frame;

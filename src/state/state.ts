@@ -22,9 +22,12 @@ export class State {
   #default: Guild | undefined;
   #listFrame: string | undefined;
   #listener: StateListener;
+  #fallbackClientId: string | undefined;
 
-  constructor(listener: StateListener) {
+  /** `fallbackClientId`: the client id of guilds that have none of their own (`--discord-client-id`). */
+  constructor(listener: StateListener, fallbackClientId?: string) {
     this.#listener = listener;
+    this.#fallbackClientId = fallbackClientId;
   }
 
   get size(): number {
@@ -103,7 +106,7 @@ export class State {
   clientId(guildId: string, clientId: string): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild) return false;
-    guild.setInfo({ ...guild.info, clientId });
+    guild.setClientId(clientId);
     this.#listener.broadcast(guildId, out.updateClientId(guildId, { clientId }));
     return true;
   }
@@ -111,7 +114,7 @@ export class State {
   #upsert(info: GuildInfo): Guild {
     const guild = this.#guilds.get(info.guildId);
     if (!guild) {
-      const created = new Guild(info);
+      const created = new Guild(info, this.#fallbackClientId);
       this.#guilds.set(info.guildId, created);
       this.#reindex();
       return created;

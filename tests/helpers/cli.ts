@@ -5,9 +5,12 @@ import { fileURLToPath } from "node:url";
 const main = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const isDeno = "Deno" in globalThis;
 
+/** The command that runs a script on the runtime running this test. */
+export const scriptCommand = (script: string, args: string[]): [string, string[]] =>
+  isDeno ? [process.execPath, ["run", "-A", script, ...args]] : [process.execPath, [script, ...args]];
+
 /** The command that runs d-back's CLI on the runtime running this test. */
-export const cliCommand = (args: string[]): [string, string[]] =>
-  isDeno ? [process.execPath, ["run", "-A", main, ...args]] : [process.execPath, [main, ...args]];
+export const cliCommand = (args: string[]): [string, string[]] => scriptCommand(main, args);
 
 export interface Finished {
   code: number | null;
@@ -17,7 +20,11 @@ export interface Finished {
 
 /** Runs the CLI to completion (or until `timeout`, then kills it). */
 export function runCli(args: string[], env: Record<string, string> = {}, timeout = 15_000): Promise<Finished> {
-  const [cmd, argv] = cliCommand(args);
+  return runCommand(cliCommand(args), env, timeout);
+}
+
+/** Runs any command to completion (or until `timeout`, then kills it). */
+export function runCommand([cmd, argv]: [string, string[]], env: Record<string, string> = {}, timeout = 15_000): Promise<Finished> {
   const child = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   return collect(child, timeout);
 }
@@ -49,8 +56,12 @@ export interface Running {
 
 /** Starts the CLI with `--port 0` and waits for its `listening` line. */
 export function startCli(args: string[] = [], env: Record<string, string> = {}): Promise<Running> {
-  const [cmd, argv] = cliCommand(["--port", "0", ...args]);
-  const child = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return startCommand(cliCommand(["--port", "0", ...args]), env);
+}
+
+/** Starts any d-back command (e.g. a built executable, in `cwd`) and waits for its `listening` line. */
+export function startCommand([cmd, argv]: [string, string[]], env: Record<string, string> = {}, cwd?: string): Promise<Running> {
+  const child = spawn(cmd, argv, { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const done = collect(child, 60_000);
   return new Promise((resolve, reject) => {

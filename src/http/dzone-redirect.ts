@@ -1,0 +1,40 @@
+import type { Context, MiddlewareHandler } from "hono";
+import * as v from "valibot";
+import type { StaticRoot } from "./static.ts";
+import { splitRequestUrl } from "./safe-path.ts";
+
+/** A Host header: a name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
+const HostHeader = v.pipe(
+  v.string(),
+  v.regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/, "the Host header is missing or not a host name"),
+);
+
+/**
+ * Whether a root is a d-zone build: it has d-zone's page and its script
+ * bundle. Asked on every request for the page, so a folder that becomes (or
+ * stops being) a d-zone build while d-back runs is seen as it is now.
+ */
+export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
+  return (await root.has("index.html")) && (await root.has("static/bundle.js"));
+}
+
+/**
+ * d-zone connects to the `socketURL` in its page's query, and otherwise to
+ * `wss://<hostname>/ws`: no port, always TLS, so it cannot reach a d-back on
+ * plain HTTP or on port 3000. When the root is a d-zone build and its page is
+ * asked for without `socketURL`, this sends the browser to the same URL with
+ * `socketURL` pointing back at this very server (by its Host header), `wss://`
+ * when the page itself came over TLS. Anything else passes through.
+ */
+export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean): MiddlewareHandler {
+  return async (c, next) => {
+    const { path, search } = splitRequestUrl(c.req.url);
+    if (new URLSearchParams(search).has("socketURL") || !(await isDzoneBuild(root))) return next();
+    const host = v.safeParse(HostHeader, c.req.header("host") ?? "");
+    if (!host.success) return c.text(`400 Bad Request: ${host.issues[0].message}\n`, 400);
+    const socketURL = `${overTls(c) ? "wss" : "ws"}://${host.output}/`;
+    // Fully escaped: some HTTP clients take a `://` anywhere in a Location for a scheme and refuse to follow.
+    const location = `${path}${search ? `${search}&` : "?"}socketURL=${encodeURIComponent(socketURL)}`;
+    return c.body(null, 302, { "Location": location, "Cache-Control": "no-store" });
+  };
+}

@@ -1,0 +1,13 @@
+const encoder = new TextEncoder();
+
+/**
+ * Whether a frame, as it came off the wire, is larger than `max` bytes. A
+ * string is encoded only when its length leaves it in doubt: UTF-8 takes at
+ * least one and at most three bytes per UTF-16 unit.
+ */
+export function tooLarge(data: string | ArrayBuffer | ArrayBufferView, max: number): boolean {
+  if (typeof data !== "string") return data.byteLength > max;
+  if (data.length > max) return true;
+  if (data.length * 3 <= max) return false;
+  return encoder.encode(data).byteLength > max;
+}

@@ -1,0 +1,128 @@
+// The real executable: compiled once with bun, copied alone into an empty folder, run there, spoken to.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { buildExecutable } from "../build/build.ts";
+import { type Running, runCommand, startCommand } from "./helpers/cli.ts";
+import { Client } from "./helpers/client.ts";
+import { dzoneFiles, makeDzoneFolder } from "./helpers/dzone-folder.ts";
+
+describe("the executable", () => {
+  let dir: string;
+  let folder: ReturnType<typeof makeDzoneFolder>;
+  let alone: string;
+  let exe: string;
+  let running: Running;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "dback-exe-"));
+    folder = makeDzoneFolder();
+    const built = await buildExecutable({ dzone: folder.site, out: join(dir, "build", "d-back"), workDir: join(dir, "work") });
+    alone = join(dir, "empty");
+    mkdirSync(alone);
+    exe = join(alone, "d-back");
+    copyFileSync(built.outfile, exe);
+    chmodSync(exe, 0o755);
+    running = await startCommand([exe, ["--port", "0"]], {}, alone);
+  }, { timeout: 180_000 });
+
+  after(async () => {
+    if (running?.child.exitCode === null) await running.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(folder.root, { recursive: true, force: true });
+  });
+
+  it("runs from a folder that holds nothing else, and writes nothing there", () => {
+    assert.deepEqual(readdirSync(alone), ["d-back"]);
+  });
+
+  it("--version prints the version /api/version reports", async () => {
+    const { code, stdout } = await runCommand([exe, ["--version"]]);
+    assert.equal(code, 0);
+    assert.equal(stdout.trim(), pkg.version);
+    assert.deepEqual(await (await fetch(running.url + "/api/version")).json(), { version: pkg.version });
+  });
+
+  it("--help explains the same flags as the dev server", async () => {
+    const { code, stdout } = await runCommand([exe, ["--help"]]);
+    assert.equal(code, 0);
+    for (const flag of ["--port", "--host", "--static-dir", "--trust-proxy", "--log-level", "--version"]) {
+      assert.ok(stdout.includes(flag), flag);
+    }
+  });
+
+  it("refuses a bad flag with one line and exit code 2", async () => {
+    const { code, stderr } = await runCommand([exe, ["--port", "70000"]]);
+    assert.equal(code, 2);
+    assert.equal(stderr.trim().split("\n").length, 1);
+    assert.match(stderr, /--port/);
+  });
+
+  it("says it serves the embedded d-zone build", () => {
+    assert.match(running.log(), / INFO listening .*static="embedded d-zone build \(site\)"/);
+  });
+
+  it("sends / on with socketURL pointing back at itself, then serves d-zone's page", async () => {
+    const first = await fetch(running.url + "/", { redirect: "manual" });
+    assert.equal(first.status, 302);
+    const location = new URL(first.headers.get("location")!, running.url);
+    assert.equal(location.searchParams.get("socketURL"), `ws://127.0.0.1:${running.port}/`);
+    await first.arrayBuffer();
+    const page = await fetch(location);
+    assert.equal(page.status, 200);
+    assert.equal(await page.text(), dzoneFiles["index.html"]);
+  });
+
+  it("serves the files inside it, compressed when the client asks", async () => {
+    const script = await fetch(running.url + "/static/bundle.js", { headers: { "Accept-Encoding": "br" } });
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get("content-encoding"), "br");
+    assert.equal(script.headers.get("vary"), "Accept-Encoding");
+    assert.equal(await script.text(), dzoneFiles["static/bundle.js"]); // fetch decodes br
+    const image = await fetch(running.url + "/img/actors.png");
+    assert.equal(image.headers.get("content-type"), "image/png");
+    assert.deepEqual(new Uint8Array(await image.arrayBuffer()), dzoneFiles["img/actors.png"]);
+    const missing = await fetch(running.url + "/img/leak.png");
+    assert.equal(missing.status, 404);
+    await missing.arrayBuffer();
+  });
+
+  it("serves the mock world: server-list, join, and live events", async () => {
+    const { client, list, join } = await Client.joined(running.url.replace("http", "ws") + "/", null);
+    try {
+      assert.equal(Object.keys(list.data).length, 4);
+      assert.equal(join.data.serverName, "D-World");
+      const event = await client.next(undefined, { timeout: 15_000 });
+      assert.ok(["presence", "message"].includes(event.type), JSON.stringify(event));
+      const defaultGuild = Object.entries(list.data).find(([, server]) => (server as { default?: boolean }).default)?.[0];
+      assert.equal(event.server, defaultGuild);
+      assert.ok(event.data.uid in join.data.users, "from a member of the joined guild");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("lets --static-dir override the site inside it", async () => {
+    const own = join(dir, "own-site");
+    mkdirSync(own);
+    writeFileSync(join(own, "index.html"), "<!doctype html><title>my own page</title>");
+    const other = await startCommand([exe, ["--port", "0", "--static-dir", own]], {}, alone);
+    try {
+      const res = await fetch(other.url + "/", { redirect: "manual" });
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "<!doctype html><title>my own page</title>");
+      assert.match(other.log(), /static="folder /);
+    } finally {
+      assert.equal((await other.stop()).code, 0);
+    }
+  });
+
+  it("stops with exit code 0 on SIGTERM", async () => {
+    const finished = await running.stop("SIGTERM");
+    assert.equal(finished.code, 0);
+    assert.deepEqual(readdirSync(alone), ["d-back"]);
+  });
+});
