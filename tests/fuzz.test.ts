@@ -277,7 +277,13 @@ describe("fuzz", () => {
 });
 
 const answerTypes = new Set(["error", "server-join"]);
-const connectRefusals = new Set<string>([ErrorText.unknownServer, ErrorText.authRequired, ErrorText.authFailed, ErrorText.sourceFailed]);
+const connectRefusals = new Set<string>([
+  ErrorText.unknownServer,
+  ErrorText.authRequired,
+  ErrorText.authFailed,
+  ErrorText.tooManyAttempts,
+  ErrorText.sourceFailed,
+]);
 
 /** A viewer socket that collects answers (`error`, `server-join`) in order, ignoring events and `server-list`. */
 class FuzzSocket {

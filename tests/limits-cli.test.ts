@@ -27,9 +27,9 @@ describe("limits on the command line", () => {
   });
 
   for (const [args, env, names] of [
-    [["--max-frame-bytes", "100"], {}, "--max-frame-bytes must be a whole number of at least 1024"],
+    [["--max-frame-bytes", "100"], {}, "--max-frame-bytes must be a whole number from 1024 to 67108864"],
     [["--rate-limit", "fast"], {}, "--rate-limit must be a whole number"],
-    [["--rate-burst", "0"], {}, "--rate-burst must be a whole number of at least 1"],
+    [["--rate-burst", "0"], {}, "--rate-burst must be a whole number from 1 to 100000"],
     [["--idle-timeout", "-5"], {}, "--idle-timeout"],
     [[], { DBACK_MAX_CONNECTIONS: "lots" }, "DBACK_MAX_CONNECTIONS (--max-connections)"],
   ] as [string[], Record<string, string>, string][]) {

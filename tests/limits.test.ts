@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { startServer, wsURL } from "./helpers/server.ts";
 import { Client, sleep, until } from "./helpers/client.ts";
 import { RawSocket, Refused } from "./helpers/raw-socket.ts";
-import { ALPHA, BETA, PumpSource } from "./helpers/pump-source.ts";
+import { ALPHA, PumpSource } from "./helpers/pump-source.ts";
+import { ingest, ingestSocket, TOKEN } from "./helpers/ingest.ts";
 import { MockSource, type Server } from "../src/mod.ts";
 
 const DWORLD = "232769614004748288";
@@ -65,6 +66,36 @@ describe("limits: frame size", () => {
       await other.client.close();
     });
   }
+});
+
+describe("limits: frame size, viewers against producers", () => {
+  it("holds viewers to --max-frame-bytes, while the ingest socket may send batches up to its own limit", async () => {
+    const server = await startServer({ ingest: { token: TOKEN, maxBytes: 256 * 1024 }, limits: { maxFrameBytes: 4096 } });
+    try {
+      const guild = "300000000000000003";
+      const users = { u1: { uid: "u1", username: "one", status: "online", roleColor: "#123456" } };
+      assert.equal((await ingest(server, "PUT", `/servers/${guild}`, { id: "gamma", name: "Gamma", default: true, users })).status, 201);
+      const viewer = await Client.joined(wsURL(server), "gamma");
+
+      const producer = ingestSocket(server);
+      await new Promise((resolve, reject) => (producer.onopen = resolve, producer.onerror = reject));
+      const batch = Array.from({ length: 40 }, (_, i) => ({ type: "message", server: guild, data: { uid: "u1", message: `${i}`.padEnd(1000, "."), channel: "1" } }));
+      const frame = JSON.stringify(batch);
+      assert.ok(frame.length > 40_000, "a batch ten times the viewer limit");
+      producer.send(frame);
+      for (let i = 0; i < 40; i++) assert.equal(parseInt((await viewer.client.next("message", { skip: ["presence"] })).data.message), i);
+      assert.equal(producer.readyState, WebSocket.OPEN);
+
+      const oversized = new Promise<number>((resolve) => producer.onclose = (e) => resolve(e.code));
+      producer.send("[" + " ".repeat(256 * 1024) + "]");
+      assert.equal(await oversized, 1009, "past its own limit the producer is closed too");
+
+      viewer.client.send("x".repeat(5000));
+      assert.equal(await closeCode(viewer.client), 1009);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe("limits: message rate", () => {
