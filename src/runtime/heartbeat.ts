@@ -7,9 +7,10 @@ export interface HeartbeatOptions<S> {
 }
 
 /**
- * Pings every socket that has not been heard from for half the timeout, and
- * drops the ones not heard from for the whole timeout. One timer for all
- * sockets; each round costs one pass over them.
+ * Pings every socket that has been quiet for half the timeout, and drops the
+ * ones that leave a ping unanswered for the whole timeout. One timer for all
+ * sockets; each round costs one pass over them. Only an unanswered ping
+ * drops a socket, so a stalled event loop that delays the rounds cannot.
  *
  * For runtimes whose own idle timer restarts when the server *sends*: there,
  * a dead peer in a busy guild keeps receiving events, so it never looks idle
@@ -17,7 +18,8 @@ export interface HeartbeatOptions<S> {
  */
 export class Heartbeat<S> {
   #o: HeartbeatOptions<S>;
-  #heard = new Map<S, number>();
+  /** When each socket was last heard from, and when it was pinged since (if it was). */
+  #sockets = new Map<S, { heard: number; pinged?: number }>();
   #timer: ReturnType<typeof setInterval>;
 
   constructor(options: HeartbeatOptions<S>) {
@@ -27,26 +29,30 @@ export class Heartbeat<S> {
 
   /** The socket opened, answered a ping, or sent a frame. */
   heard(socket: S): void {
-    this.#heard.set(socket, performance.now());
+    this.#sockets.set(socket, { heard: performance.now() });
   }
 
   forget(socket: S): void {
-    this.#heard.delete(socket);
+    this.#sockets.delete(socket);
   }
 
   close(): void {
     clearInterval(this.#timer);
-    this.#heard.clear();
+    this.#sockets.clear();
   }
 
   #round(): void {
     const now = performance.now();
     const timeout = this.#o.timeoutSeconds * 1000;
-    for (const [socket, at] of [...this.#heard]) {
-      if (now - at >= timeout) {
-        this.#heard.delete(socket);
+    for (const [socket, at] of [...this.#sockets]) {
+      if (at.pinged === undefined) {
+        if (now - at.heard < timeout / 2) continue;
+        at.pinged = now;
+        this.#o.ping(socket);
+      } else if (now - at.pinged >= timeout) {
+        this.#sockets.delete(socket);
         this.#o.drop(socket);
-      } else if (now - at >= timeout / 2) this.#o.ping(socket);
+      }
     }
   }
 }
