@@ -268,9 +268,10 @@ export class Server {
 
   /**
    * Stops gracefully: refuses new viewers, closes every open one with 1001
-   * "going away", stops live feeds, waits up to `shutdownGraceMs` for the
-   * viewers to answer the close, then releases the port (dropping whoever
-   * is left). Calling it again returns the same promise.
+   * "going away", stops live feeds, and waits up to `shutdownGraceMs` in all
+   * for the viewers to answer the close and for requests under way to
+   * finish; then releases the port, dropping whoever is left. Calling it
+   * again returns the same promise.
    */
   stop(): Promise<void> {
     return this.#stopping ??= this.#stop();

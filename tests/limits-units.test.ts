@@ -78,9 +78,9 @@ describe("backlog", () => {
     const { buffered, evicted, backlog } = setup();
     const [stuck, drained, fine] = [socket(), socket(), socket()];
     buffered.set(stuck, 5000).set(drained, 5000).set(fine, 10);
-    backlog.sent(stuck, 100, 5000);
-    backlog.sent(drained, 100, 5000);
-    backlog.sent(fine, 100, 10);
+    backlog.sent(stuck, "x".repeat(100), 5000);
+    backlog.sent(drained, "x".repeat(100), 5000);
+    backlog.sent(fine, "x".repeat(100), 10);
     buffered.set(drained, 0); // flushed before the sweep
     await until(() => evicted.length > 0, "a sweep");
     await sleep(20);
@@ -90,12 +90,12 @@ describe("backlog", () => {
   it("holds no single frame against a socket: the bound applies on top of its largest frame", async () => {
     const { buffered, evicted, backlog } = setup();
     const s = socket();
-    backlog.sent(s, 50_000, 30_000); // a big server-join, partly unsent
+    backlog.sent(s, "x".repeat(50_000), 30_000); // a big server-join, partly unsent
     buffered.set(s, 30_000);
     await sleep(30);
     assert.deepEqual(evicted, [], "30 kB unsent of a 50 kB frame is not a backlog");
     buffered.set(s, 52_000);
-    backlog.sent(s, 200, 52_000);
+    backlog.sent(s, "x".repeat(200), 52_000);
     await until(() => evicted.length > 0, "the eviction once it kept growing");
     assert.deepEqual(evicted, [s]);
   });
@@ -114,11 +114,11 @@ describe("backlog", () => {
     const { buffered, evicted, backlog } = setup();
     const closed = new WSContext({ send() {}, close() {}, readyState: 3 });
     buffered.set(closed, 9999);
-    backlog.sent(closed, 10, 9999);
+    backlog.sent(closed, "x".repeat(10), 9999);
     await sleep(30);
     const later = socket();
     buffered.set(later, 9999);
-    backlog.sent(later, 10, 9999);
+    backlog.sent(later, "x".repeat(10), 9999);
     backlog.close();
     await sleep(30);
     assert.deepEqual(evicted, []);

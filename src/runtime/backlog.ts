@@ -45,8 +45,9 @@ export class Backlog {
     this.#o = { delayMs: 100, ...options };
   }
 
-  /** Notes a frame of `length` sent to `socket`, which now holds `buffered` unsent bytes. */
-  sent(socket: WSContext, length: number, buffered: number): void {
+  /** Notes a frame sent to `socket`, which now holds `buffered` unsent bytes. */
+  sent(socket: WSContext, frame: string | ArrayBuffer | ArrayBufferView, buffered: number): void {
+    const length = typeof frame === "string" ? frame.length : frame.byteLength;
     if (length >= REMEMBER_FROM && length > (this.#largest.get(socket) ?? 0)) this.#largest.set(socket, length);
     if (buffered > this.#o.bound) this.#suspect(this.#suspects, socket);
   }

@@ -41,7 +41,6 @@ declare const Bun: {
 };
 
 const raw = (socket: WSContext) => socket.raw as BunSocket;
-const sizeOf = (data: string | ArrayBuffer | Uint8Array) => typeof data === "string" ? data.length : data.byteLength;
 
 /** Bun's own hard stop for a backed-up socket, behind `Backlog`: it closes without a close frame (1006). */
 const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
@@ -49,10 +48,11 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
 /**
  * Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files.
  * Bun enforces the server-wide frame size itself (`maxPayloadLength`,
- * answered with 1009); a lower per-socket limit is checked here. Its `idleTimeout` pings silent sockets, but restarts whenever the
- * server sends, so a dead peer in a busy guild would never time out: a
- * `Heartbeat` covers that. Slow readers are found by `Backlog`, prompted by
- * `publish` reporting backpressure.
+ * answered with 1009); a lower per-socket limit is checked here. Its
+ * `idleTimeout` pings silent sockets, but restarts whenever the server
+ * sends, so a dead peer in a busy guild would never time out: a `Heartbeat`
+ * covers that. Slow readers are found by `Backlog`, prompted by `publish`
+ * reporting backpressure.
  */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
@@ -71,7 +71,7 @@ export function createBunRuntime(): Runtime {
         raw: ws,
         send: (data) => {
           ws.send(data);
-          backlog?.sent(context, sizeOf(data), ws.getBufferedAmount());
+          backlog?.sent(context, data, ws.getBufferedAmount());
         },
         close: (code, reason) => ws.close(code, reason),
         get readyState() {

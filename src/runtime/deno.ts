@@ -37,7 +37,7 @@ export function createDenoRuntime(): Runtime {
       send: (data) => {
         if (socket.readyState !== WebSocket.OPEN) return;
         socket.send(data);
-        backlog?.sent(context, typeof data === "string" ? data.length : data.byteLength, socket.bufferedAmount);
+        backlog?.sent(context, data, socket.bufferedAmount);
       },
       close: (code, reason) => socket.close(code, reason),
       get readyState() {
