@@ -1,0 +1,132 @@
+/**
+ * The benchmark's flags, checked with valibot. `--quick` shrinks every
+ * scenario to a sanity run; a flag given explicitly wins over it.
+ */
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+import type { RuntimeName } from "./proc.ts";
+
+export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static"] as const;
+export type ScenarioName = typeof scenarioNames[number];
+
+const Count = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"));
+const List = <T extends v.GenericSchema<string, unknown>>(item: T) =>
+  v.pipe(v.string(), v.transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)), v.array(item));
+
+const Flags = v.object({
+  only: v.optional(List(v.picklist(scenarioNames, `must be some of ${scenarioNames.join(", ")}`))),
+  runtime: v.optional(v.picklist(["bun", "deno", "both"], "must be bun, deno or both"), "both"),
+  sizes: v.optional(List(Count)),
+  quick: v.optional(v.boolean(), false),
+  clients: v.optional(Count),
+  members: v.optional(Count),
+  storm: v.optional(Count),
+  idle: v.optional(Count),
+  deliveries: v.optional(Count),
+  window: v.optional(Count),
+  batch: v.optional(Count),
+  repeat: v.optional(Count),
+  "static-dir": v.optional(v.string()),
+  out: v.optional(v.string(), "bench/results/latest.json"),
+  help: v.optional(v.boolean(), false),
+});
+
+export interface Options {
+  scenarios: ScenarioName[];
+  runtimes: RuntimeName[];
+  quick: boolean;
+  /** Viewer counts for fan-out and paced latency. */
+  sizes: number[];
+  /** Load processes viewers are spread over. */
+  clients: number;
+  /** Messages all viewers together should receive in one fan-out run (sets the event count per size). */
+  deliveries: number;
+  /** Fan-out producer: messages in flight over all viewers (events × viewers), events per ingest frame. */
+  window: number;
+  batch: number;
+  /** Rounds of (d-back, ceiling) per measurement; figures are medians. */
+  repeat: number;
+  pacedSeconds: number;
+  /** Join storm: guild members and viewers. */
+  members: number;
+  storm: number;
+  /** Idle memory: viewers. */
+  idle: number;
+  /** Static: seconds per path. */
+  staticSeconds: number;
+  coldRuns: number;
+  staticDir: string | undefined;
+  out: string;
+  help: boolean;
+}
+
+export const usage = `bench: d-back against the least server that does its job, on Bun and Deno
+
+  deno task bench [-- flags]      bun run bench [-- flags]
+
+  --only LIST        scenarios, comma-separated: ${scenarioNames.join(", ")} (default: all)
+  --runtime R        bun, deno or both (default both)
+  --sizes LIST       viewer counts for fanout and paced (default 100,1000,5000; quick 100,1000)
+  --quick            a short sanity run of everything selected
+  --clients N        load processes the viewers are spread over (default 2)
+  --deliveries N     messages per fan-out run, all viewers together (default 4000000)
+  --window N         fan-out: messages in flight at most, all viewers together (default 65536)
+  --batch N          fan-out: events per ingest frame (default 8)
+  --repeat N         rounds of d-back then ceiling per measurement; figures are medians (default 3; quick 1)
+  --members N        join storm: guild members (default 20000)
+  --storm N          join storm: viewers (default 1000)
+  --idle N           idle memory: viewers (default 5000; quick 1000)
+  --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
+  --out FILE         JSON results (default bench/results/latest.json)
+  -h, --help         this text`;
+
+export function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: "string" },
+      runtime: { type: "string" },
+      sizes: { type: "string" },
+      quick: { type: "boolean" },
+      clients: { type: "string" },
+      members: { type: "string" },
+      storm: { type: "string" },
+      idle: { type: "string" },
+      deliveries: { type: "string" },
+      window: { type: "string" },
+      batch: { type: "string" },
+      repeat: { type: "string" },
+      "static-dir": { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  const parsed = v.safeParse(Flags, values);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new Error(`--${issue.path?.[0]?.key ?? "?"}: ${issue.message}`);
+  }
+  const f = parsed.output;
+  const quick = f.quick;
+  return {
+    scenarios: f.only ?? [...scenarioNames],
+    runtimes: f.runtime === "both" ? ["bun", "deno"] : [f.runtime],
+    quick,
+    sizes: f.sizes ?? (quick ? [100, 1000] : [100, 1000, 5000]),
+    clients: f.clients ?? 2,
+    deliveries: f.deliveries ?? (quick ? 300_000 : 4_000_000),
+    window: f.window ?? 65_536,
+    batch: f.batch ?? 8,
+    repeat: f.repeat ?? (quick ? 1 : 3),
+    pacedSeconds: quick ? 2 : 6,
+    members: f.members ?? 20_000,
+    storm: f.storm ?? 1000,
+    idle: f.idle ?? (quick ? 1000 : 5000),
+    staticSeconds: quick ? 1 : 5,
+    coldRuns: quick ? 1 : 5,
+    staticDir: f["static-dir"],
+    out: f.out,
+    help: f.help,
+  };
+}

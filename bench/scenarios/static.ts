@@ -1,0 +1,96 @@
+/**
+ * Static files: keep-alive requests/s for `/` and for the largest file of
+ * the served folder, from load processes each holding several connections.
+ */
+import { largestFile } from "../fixture.ts";
+import { CpuWatch, LoadProc, type RuntimeName } from "../proc.ts";
+import type { HttpConfig } from "../load/http.ts";
+import type { Row } from "../report.ts";
+import { startTarget, type TargetName } from "../targets.ts";
+import { inTurns, med, type Runs } from "../compare.ts";
+import type { Context } from "./context.ts";
+
+const CONNECTIONS = 32;
+
+interface Run {
+  perSecond: number;
+  mibPerSecond: number;
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+  cpu: Record<"server" | "clients" | "other", number>;
+}
+
+async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, path: string): Promise<Run> {
+  const server = await startTarget(target, runtime, { staticDir: ctx.site });
+  const procs: LoadProc[] = [];
+  try {
+    const { hostname, port } = new URL(server.url);
+    for (let i = 0; i < ctx.options.clients; i++) {
+      procs.push(new LoadProc("http.ts", {
+        host: hostname,
+        port: Number(port),
+        path,
+        connections: CONNECTIONS / ctx.options.clients,
+        warm: ctx.options.quick ? 0.3 : 1,
+        seconds: ctx.options.staticSeconds,
+      } satisfies HttpConfig));
+    }
+    await Promise.all(procs.map((p) => p.next("spawned", 30_000)));
+    for (const p of procs) p.send({ cmd: "go" });
+    const watch = new CpuWatch({ server: [server.pid], clients: procs.map((p) => p.pid) });
+    const reports = await Promise.all(procs.map((p) => p.next("done", 60_000)));
+    const cpu = watch.stop();
+    const statuses: Record<string, number> = {};
+    let requests = 0, bytes = 0, errors = 0, perSecond = 0, bytesPerSecond = 0;
+    for (const r of reports) {
+      requests += r.requests;
+      bytes += r.bytes;
+      errors += r.errors;
+      perSecond += r.requests / r.seconds;
+      bytesPerSecond += r.bytes / r.seconds;
+      for (const [s, n] of Object.entries(r.statuses as Record<string, number>)) statuses[s] = (statuses[s] ?? 0) + n;
+    }
+    const bad = Object.keys(statuses).filter((s) => s !== "200");
+    if (bad.length) throw new Error(`${target} answered ${path} with ${bad.join(", ")}`);
+    return { perSecond, mibPerSecond: bytesPerSecond / 2 ** 20, requests, errors, statuses, cpu };
+  } finally {
+    for (const p of procs) p.send({ cmd: "exit" });
+    await Promise.all(procs.map((p) => p.stop()));
+    await server.stop();
+  }
+}
+
+export async function staticFiles(ctx: Context, runtime: RuntimeName): Promise<Row[]> {
+  const largest = largestFile(ctx.site);
+  const rows: Row[] = [];
+  const all: Record<string, Runs<Run>> = {};
+  for (const path of ["/", largest.path]) {
+    const runs = all[path] = await inTurns(ctx, async (target, round) => {
+      ctx.log(`static ${runtime} ${target}: GET ${path}, ${CONNECTIONS} keep-alive connections (round ${round + 1})`);
+      const run = await measure(ctx, runtime, target, path);
+      ctx.log(
+        `  ${Math.round(run.perSecond)} req/s, ${run.mibPerSecond.toFixed(0)} MiB/s, cores server ${run.cpu.server.toFixed(2)} clients ${
+          run.cpu.clients.toFixed(2)
+        } other ${run.cpu.other.toFixed(2)}`,
+      );
+      return run;
+    }, (run) => run.cpu.other);
+    const mibs = (t: TargetName) => med(runs, t, (r) => r.mibPerSecond).toFixed(0);
+    rows.push({
+      scenario: "static",
+      runtime,
+      case: path === "/" ? "GET /" : `GET ${path} (${(largest.bytes / 1024).toFixed(0)} KiB)`,
+      metric: "requests",
+      unit: "req/s",
+      higherIsBetter: true,
+      dback: med(runs, "d-back", (r) => r.perSecond),
+      ceiling: med(runs, "ceiling", (r) => r.perSecond),
+      note: `${CONNECTIONS} connections; MiB/s d-back ${mibs("d-back")}, ceiling ${mibs("ceiling")}; server cores d-back ${
+        med(runs, "d-back", (r) => r.cpu.server).toFixed(2)
+      }, ceiling ${med(runs, "ceiling", (r) => r.cpu.server).toFixed(2)}`,
+    });
+  }
+  ctx.detail("static", runtime, { largest, runs: all });
+  return rows;
+}
