@@ -35,11 +35,19 @@ function freePort(): Promise<number> {
   });
 }
 
-/** One start: spawn, poll until /api/version answers 200, stop. */
-async function coldStart(path: string, timeoutMs: number): Promise<number> {
+/**
+ * One start of `command` with `--port N` added: spawn, poll until
+ * /api/version answers 200, stop. The suite times servers run from source
+ * (and its ceiling servers) with it too.
+ */
+export async function coldStart(
+  [path, ...args]: [string, ...string[]],
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(path, ["--port", String(port), "--log-level", "error"], { stdio: "ignore" });
+  const child = spawn(path, [...args, "--port", String(port)], { stdio: "ignore", env: { ...process.env, ...env } });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   let exitCode: number | null | undefined;
   exited.then((code) => exitCode = code);
@@ -74,7 +82,7 @@ const median = (values: number[]) => {
 export async function measureBinary(path: string, { runs = 5, timeoutMs = 30_000 } = {}): Promise<BinaryFigures> {
   if (!existsSync(path)) throw new Error(`${path} does not exist; build it first with \`bun run build\``);
   const coldStartMs: number[] = [];
-  for (let i = 0; i < runs; i++) coldStartMs.push(await coldStart(path, timeoutMs));
+  for (let i = 0; i < runs; i++) coldStartMs.push(await coldStart([path, "--log-level", "error"], timeoutMs));
   return { path, bytes: statSync(path).size, coldStartMs, medianMs: median(coldStartMs) };
 }
 

@@ -20,7 +20,7 @@ import type { Context, Scenario } from "./scenarios/context.ts";
 import { fanout, paced } from "./scenarios/fanout.ts";
 import { joinStorm } from "./scenarios/join-storm.ts";
 import { idleMemory } from "./scenarios/idle-memory.ts";
-import { coldStart } from "./scenarios/cold-start.ts";
+import { coldStartScenario } from "./scenarios/cold-start.ts";
 import { staticFiles } from "./scenarios/static.ts";
 
 const scenarios: Record<ScenarioName, Scenario> = {
@@ -28,7 +28,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
   paced,
   join: joinStorm,
   idle: idleMemory,
-  cold: coldStart,
+  cold: coldStartScenario,
   static: staticFiles,
 };
 

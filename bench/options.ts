@@ -27,7 +27,9 @@ const Flags = v.object({
   batch: v.optional(Count),
   repeat: v.optional(Count),
   "static-dir": v.optional(v.string()),
+  executable: v.optional(v.string(), "dist/d-back"),
   out: v.optional(v.string(), "bench/results/latest.json"),
+  "no-wait": v.optional(v.boolean(), false),
   help: v.optional(v.boolean(), false),
 });
 
@@ -56,7 +58,11 @@ export interface Options {
   staticSeconds: number;
   coldRuns: number;
   staticDir: string | undefined;
+  /** The single executable for cold start and size (built by `bun run build`). */
+  executable: string;
   out: string;
+  /** Measure at once, without waiting for other processes to calm down. */
+  noWait: boolean;
   help: boolean;
 }
 
@@ -77,7 +83,9 @@ export const usage = `bench: d-back against the least server that does its job, 
   --storm N          join storm: viewers (default 1000)
   --idle N           idle memory: viewers (default 5000; quick 1000)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
+  --executable FILE  cold start: the single executable (default dist/d-back; build it with bun run build)
   --out FILE         JSON results (default bench/results/latest.json)
+  --no-wait          measure at once, without first waiting for other processes to calm down
   -h, --help         this text`;
 
 export function parseOptions(argv: string[]): Options {
@@ -97,7 +105,9 @@ export function parseOptions(argv: string[]): Options {
       batch: { type: "string" },
       repeat: { type: "string" },
       "static-dir": { type: "string" },
+      executable: { type: "string" },
       out: { type: "string" },
+      "no-wait": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -126,7 +136,9 @@ export function parseOptions(argv: string[]): Options {
     staticSeconds: quick ? 1 : 5,
     coldRuns: quick ? 1 : 5,
     staticDir: f["static-dir"],
+    executable: f.executable,
     out: f.out,
+    noWait: f["no-wait"],
     help: f.help,
   };
 }

@@ -11,16 +11,17 @@ export const targets: readonly TargetName[] = ["d-back", "ceiling"];
 
 export interface TargetOptions {
   staticDir: string;
-  port?: number;
+  /** Leave `--port` out (cold start adds its own); otherwise the target listens on a free port. */
+  noPort?: boolean;
 }
 
 /** The command line that starts a target (exported for cold start, which times the spawn itself). */
 export function targetCommand(target: TargetName, runtime: RuntimeName, o: TargetOptions): [string, string[], Record<string, string>] {
-  const port = String(o.port ?? 0);
+  const port = o.noPort ? [] : ["--port", "0"];
   if (target === "ceiling") {
-    return [...runScript(runtime, path(`bench/ceiling/${runtime}.ts`), ["--port", port, "--static-dir", o.staticDir]), {}];
+    return [...runScript(runtime, path(`bench/ceiling/${runtime}.ts`), [...port, "--static-dir", o.staticDir]), {}];
   }
-  const args = ["--port", port, "--static-dir", o.staticDir, "--ingest-max-bytes", String(256 * 1024 * 1024), "--log-level", "info"];
+  const args = [...port, "--static-dir", o.staticDir, "--ingest-max-bytes", String(256 * 1024 * 1024), "--log-level", "info"];
   // A profiling aid: BENCH_DBACK_FLAGS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run bench -- --runtime bun …
   const flags = process.env.BENCH_DBACK_FLAGS?.split(" ").filter(Boolean) ?? [];
   return [...runScript(runtime, path("src/main.ts"), args, flags), { DBACK_INGEST_TOKEN: TOKEN }];

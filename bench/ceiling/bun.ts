@@ -44,7 +44,7 @@ const server = Bun.serve({
       for (const [guild, frame] of events(await request.text())) server.publish(guild, frame);
       return new Response('{"ok":true}');
     }
-    if (url.pathname === "/health") return new Response('{"status":"ok"}');
+    if (url.pathname === "/api/version") return new Response('{"version":"ceiling"}');
     const found = staticFile(staticDir, url.pathname);
     if (!found) return new Response("bad path", { status: 400 });
     const file = Bun.file(found.file);

@@ -53,7 +53,7 @@ const server = Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, async 
     for (const [guild, frame] of events(await request.text())) publish(guild, frame);
     return new Response('{"ok":true}');
   }
-  if (url.pathname === "/health") return new Response('{"status":"ok"}');
+  if (url.pathname === "/api/version") return new Response('{"version":"ceiling"}');
   const found = staticFile(staticDir, url.pathname);
   if (!found) return new Response("bad path", { status: 400 });
   try {

@@ -1,82 +1,84 @@
 /**
- * Cold start: from spawning a server to its first HTTP 200 for `/`, median
- * of a few runs (after one unmeasured run fills the runtime's caches). d-back
- * and the ceiling run from source; the single executable is measured too
- * when bench/binary.ts (issue #3) can build one.
+ * Cold start: from spawning a server to its first HTTP 200 on /api/version,
+ * median of a few runs (after one unmeasured run fills the runtime's
+ * caches). d-back and the ceiling run from source; the single executable
+ * (`bun run build`) is measured with bench/binary.ts beside the Bun ceiling
+ * compiled the same way, with both sizes.
  */
-import { existsSync, statSync } from "node:fs";
-import { createServer } from "node:net";
-import { path, type RuntimeName, ServerProc, sleep } from "../proc.ts";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { coldStart, measureBinary } from "../binary.ts";
+import { inTurns, med } from "../compare.ts";
+import { binary, path, repo, type RuntimeName } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { median } from "../stats.ts";
-import { targetCommand, type TargetName, targets } from "../targets.ts";
+import { targetCommand } from "../targets.ts";
 import type { Context } from "./context.ts";
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+const TIMEOUT = 30_000;
 
-/** ms from spawn to the first 200 for `/`. */
-async function once(cmd: string, args: string[], env: Record<string, string>, port: number): Promise<number> {
-  const t0 = performance.now();
-  const proc = new ServerProc(cmd, args, env);
-  let exited = false;
-  proc.exited.then(() => exited = true);
-  try {
-    for (;;) {
-      if (exited) throw new Error(`exited before answering: ${proc.stderr.trim()}`);
-      if (performance.now() - t0 > 30_000) throw new Error("no 200 within 30 s");
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/`);
-        await res.arrayBuffer();
-        if (res.status === 200) return performance.now() - t0;
-      } catch { /* not listening yet */ }
-      await sleep(2);
-    }
-  } finally {
-    await proc.stop();
-  }
-}
-
-async function timed(ctx: Context, command: (port: number) => [string, string[], Record<string, string>]): Promise<number[]> {
+/** Median start of a target run from source. */
+async function fromSource(ctx: Context, runtime: RuntimeName, target: "d-back" | "ceiling"): Promise<number> {
+  const [cmd, args, env] = targetCommand(target, runtime, { staticDir: ctx.site, noPort: true });
+  await coldStart([cmd, ...args], TIMEOUT, env); // fills the runtime's caches
   const times: number[] = [];
-  for (let i = 0; i <= ctx.options.coldRuns; i++) {
-    const port = await freePort();
-    const t = await once(...command(port), port);
-    if (i > 0) times.push(t); // the first run fills caches
-  }
-  return times;
+  for (let i = 0; i < ctx.options.coldRuns; i++) times.push(await coldStart([cmd, ...args], TIMEOUT, env));
+  return median(times);
 }
 
-/**
- * The single executable, when bench/binary.ts exists and exports
- * `buildExecutable(runtime)` resolving to its path (or a reason it cannot).
- */
-async function executable(runtime: RuntimeName): Promise<string | { skipped: string }> {
-  const file = path("bench/binary.ts");
-  if (!existsSync(file)) return { skipped: "skipped: no executable build" };
-  const mod = await import(new URL("../binary.ts", import.meta.url).href) as {
-    buildExecutable?: (runtime: RuntimeName) => Promise<string | { skipped: string }>;
-  };
-  if (typeof mod.buildExecutable !== "function") return { skipped: "skipped: bench/binary.ts has no buildExecutable()" };
-  return await mod.buildExecutable(runtime);
+/** The Bun ceiling compiled the way build.ts compiles d-back (`bun build --compile`), in a temporary folder. */
+function compileCeiling(): { file: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "dback-bench-ceiling-"));
+  const file = join(dir, "ceiling");
+  const built = spawnSync(binary("bun"), ["build", "--compile", "--minify", path("bench/ceiling/bun.ts"), "--outfile", file], {
+    encoding: "utf8",
+  });
+  if (built.status !== 0) throw new Error(`could not compile the ceiling: ${built.stderr.trim()}`);
+  return { file, dir };
 }
 
-export async function coldStart(ctx: Context, runtime: RuntimeName): Promise<Row[]> {
-  const medians = {} as Record<TargetName, number>;
-  const runs: Record<string, number[]> = {};
-  for (const target of targets) {
-    ctx.log(`cold start ${runtime} ${target} (from source), ${ctx.options.coldRuns} runs`);
-    const times = runs[target] = await timed(ctx, (port) => targetCommand(target, runtime, { staticDir: ctx.site, port }));
-    medians[target] = median(times);
-    ctx.log(`  median ${medians[target].toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")})`);
+async function executableRows(ctx: Context, runtime: RuntimeName): Promise<Row[]> {
+  const exe = resolve(repo, ctx.options.executable);
+  const base = { scenario: "cold start", runtime, case: `executable ${ctx.options.executable}` };
+  if (!existsSync(exe)) {
+    const note = `skipped: no executable at ${ctx.options.executable} (build one with bun run build)`;
+    ctx.log(`cold start executable: ${note}`);
+    return [{ ...base, metric: "spawn → first 200", unit: "ms", higherIsBetter: false, dback: null, ceiling: null, note }];
   }
+  const ceiling = compileCeiling();
+  try {
+    const runs = await inTurns(ctx, (target, round) => {
+      ctx.log(`cold start executable ${target} (round ${round + 1})`);
+      return measureBinary(target === "d-back" ? exe : ceiling.file, { runs: ctx.options.coldRuns });
+    });
+    ctx.detail("cold start executable", runtime, { runs });
+    return [
+      { ...base, metric: "spawn → first 200", unit: "ms", higherIsBetter: false, dback: med(runs, "d-back", (r) => r.medianMs), ceiling: med(runs, "ceiling", (r) => r.medianMs) },
+      {
+        ...base,
+        metric: "size",
+        unit: "MiB",
+        higherIsBetter: false,
+        dback: runs["d-back"][0]!.bytes / 2 ** 20,
+        ceiling: runs.ceiling[0]!.bytes / 2 ** 20,
+        note: "ceiling: bench/ceiling/bun.ts compiled with bun build --compile",
+      },
+    ];
+  } finally {
+    rmSync(ceiling.dir, { recursive: true, force: true });
+  }
+}
+
+export async function coldStartScenario(ctx: Context, runtime: RuntimeName): Promise<Row[]> {
+  const runs = await inTurns(ctx, async (target, round) => {
+    ctx.log(`cold start ${runtime} ${target} from source, ${ctx.options.coldRuns} runs (round ${round + 1})`);
+    const ms = await fromSource(ctx, runtime, target);
+    ctx.log(`  median ${ms.toFixed(0)} ms`);
+    return ms;
+  });
+  ctx.detail("cold start", runtime, { runs });
   const rows: Row[] = [{
     scenario: "cold start",
     runtime,
@@ -84,24 +86,11 @@ export async function coldStart(ctx: Context, runtime: RuntimeName): Promise<Row
     metric: "spawn → first 200",
     unit: "ms",
     higherIsBetter: false,
-    dback: medians["d-back"],
-    ceiling: medians.ceiling,
+    dback: med(runs, "d-back", (ms) => ms),
+    ceiling: med(runs, "ceiling", (ms) => ms),
   }];
-  const exe = await executable(runtime);
-  if (typeof exe === "string") {
-    ctx.log(`cold start ${runtime} executable ${exe}`);
-    const [, dbackArgs, env] = targetCommand("d-back", runtime, { staticDir: ctx.site });
-    const args = (port: number) => dbackArgs.slice(dbackArgs.indexOf("--port")).map((a, i, all) => all[i - 1] === "--port" ? String(port) : a);
-    const times = runs.executable = await timed(ctx, (port) => [exe, args(port), env]);
-    const bytes = statSync(exe).size;
-    rows.push(
-      { scenario: "cold start", runtime, case: "executable", metric: "spawn → first 200", unit: "ms", higherIsBetter: false, dback: median(times), ceiling: null },
-      { scenario: "cold start", runtime, case: "executable", metric: "size", unit: "MiB", higherIsBetter: false, dback: bytes / 2 ** 20, ceiling: null },
-    );
-  } else {
-    ctx.log(`cold start ${runtime} executable: ${exe.skipped}`);
-    rows.push({ scenario: "cold start", runtime, case: "executable", metric: "spawn → first 200", unit: "ms", higherIsBetter: false, dback: null, ceiling: null, note: exe.skipped });
-  }
-  ctx.detail("cold start", runtime, { runs });
+  // The executable is compiled by Bun (build.ts's default compiler): measured once, with the Bun rows.
+  if (runtime === "bun") rows.push(...await executableRows(ctx, runtime));
   return rows;
 }
+
