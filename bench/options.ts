@@ -28,6 +28,7 @@ const Flags = v.object({
   repeat: v.optional(Count),
   "static-dir": v.optional(v.string()),
   executable: v.optional(v.string(), "dist/d-back"),
+  "install-wrk": v.optional(v.boolean(), false),
   out: v.optional(v.string(), "bench/results/latest.json"),
   "no-wait": v.optional(v.boolean(), false),
   help: v.optional(v.boolean(), false),
@@ -41,8 +42,8 @@ export interface Options {
   sizes: number[];
   /** Load processes viewers are spread over. */
   clients: number;
-  /** Messages all viewers together should receive in one fan-out run (sets the event count per size). */
-  deliveries: number;
+  /** Messages all viewers together should receive in one fan-out run (sets the event count per size), per runtime. */
+  deliveries: Record<RuntimeName, number>;
   /** Fan-out producer: messages in flight over all viewers (events × viewers), events per ingest frame. */
   window: number;
   batch: number;
@@ -58,6 +59,8 @@ export interface Options {
   staticSeconds: number;
   coldRuns: number;
   staticDir: string | undefined;
+  /** Install wrk with apt-get for the static scenario when it is missing. */
+  installWrk: boolean;
   /** The single executable for cold start and size (built by `bun run build`). */
   executable: string;
   out: string;
@@ -75,7 +78,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --sizes LIST       viewer counts for fanout and paced (default 100,1000,5000; quick 100,1000)
   --quick            a short sanity run of everything selected
   --clients N        load processes the viewers are spread over (default 2)
-  --deliveries N     messages per fan-out run, all viewers together (default 4000000)
+  --deliveries N     messages per fan-out run, all viewers together (default 4000000 on Bun, 1000000 on Deno)
   --window N         fan-out: messages in flight at most, all viewers together (default 65536)
   --batch N          fan-out: events per ingest frame (default 8)
   --repeat N         rounds of d-back then ceiling per measurement; figures are medians (default 3; quick 1)
@@ -84,6 +87,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --idle N           idle memory: viewers (default 5000; quick 1000)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
   --executable FILE  cold start: the single executable (default dist/d-back; build it with bun run build)
+  --install-wrk      static: install wrk with apt-get if it is missing (else Bun clients make the requests)
   --out FILE         JSON results (default bench/results/latest.json)
   --no-wait          measure at once, without first waiting for other processes to calm down
   -h, --help         this text`;
@@ -106,6 +110,7 @@ export function parseOptions(argv: string[]): Options {
       repeat: { type: "string" },
       "static-dir": { type: "string" },
       executable: { type: "string" },
+      "install-wrk": { type: "boolean" },
       out: { type: "string" },
       "no-wait": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -125,7 +130,8 @@ export function parseOptions(argv: string[]): Options {
     quick,
     sizes: f.sizes ?? (quick ? [100, 1000] : [100, 1000, 5000]),
     clients: f.clients ?? 2,
-    deliveries: f.deliveries ?? (quick ? 300_000 : 4_000_000),
+    // Deno's send loop delivers about a twentieth of what Bun's native publish does: fewer messages keep its runs near ten seconds.
+    deliveries: f.deliveries ? { bun: f.deliveries, deno: f.deliveries } : quick ? { bun: 300_000, deno: 100_000 } : { bun: 4_000_000, deno: 1_000_000 },
     window: f.window ?? 65_536,
     batch: f.batch ?? 8,
     repeat: f.repeat ?? (quick ? 1 : 3),
@@ -137,6 +143,7 @@ export function parseOptions(argv: string[]): Options {
     coldRuns: quick ? 1 : 5,
     staticDir: f["static-dir"],
     executable: f.executable,
+    installWrk: f["install-wrk"],
     out: f.out,
     noWait: f["no-wait"],
     help: f.help,

@@ -1,8 +1,8 @@
 /**
  * The ceiling on Deno: the least server that does d-back's job with Deno's
  * own tools. `Deno.serve`, `Deno.upgradeWebSocket`, a plain send loop per
- * event, the join frame prebuilt, no validation. d-back on Deno is measured
- * against it.
+ * event, the join frame prebuilt, no validation, static files read whole
+ * per request. d-back on Deno is measured against it.
  *
  *   deno run -A bench/ceiling/deno.ts --port 0 --static-dir DIR
  */
@@ -56,9 +56,9 @@ const server = Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, async 
   if (url.pathname === "/api/version") return new Response('{"version":"ceiling"}');
   const found = staticFile(staticDir, url.pathname);
   if (!found) return new Response("bad path", { status: 400 });
+  // Read whole: for files of a d-zone build's sizes this beats streaming Deno.open's readable (measured with wrk).
   try {
-    const file = await Deno.open(found.file);
-    return new Response(file.readable, { headers: { "Content-Type": found.type } });
+    return new Response(Deno.readFileSync(found.file), { headers: { "Content-Type": found.type } });
   } catch {
     return new Response("not found", { status: 404 });
   }

@@ -141,7 +141,7 @@ const pair = (runs: Runs<Run>, pick: (r: Run) => number) => ({ dback: med(runs, 
 export async function fanout(ctx: Context, runtime: RuntimeName): Promise<Row[]> {
   const rows: Row[] = [];
   for (const viewers of ctx.options.sizes) {
-    const count = Math.max(100, Math.round(ctx.options.deliveries / viewers));
+    const count = Math.max(100, Math.round(ctx.options.deliveries[runtime] / viewers));
     const runs = await measureBoth(ctx, runtime, "fan-out", { viewers, count, warm: Math.ceil(count / 10), rate: 0 });
     const base = { scenario: "fan-out", runtime, case: `${viewers} viewers` };
     rows.push(

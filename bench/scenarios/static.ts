@@ -1,6 +1,8 @@
 /**
  * Static files: keep-alive requests/s for `/` and for the largest file of
- * the served folder, from load processes each holding several connections.
+ * the served folder over 32 connections, from wrk when the machine has it
+ * (it takes a fraction of the CPU per request a JavaScript client takes),
+ * else from Bun load processes (load/http.ts).
  * The page is asked for the way a browser ends up asking for it: d-back
  * redirects a d-zone folder's `/` to `/?socketURL=…` (so d-zone finds its
  * socket), and the browser follows.
@@ -8,6 +10,7 @@
 import { largestFile } from "../fixture.ts";
 import { CpuWatch, LoadProc, type RuntimeName } from "../proc.ts";
 import type { HttpConfig } from "../load/http.ts";
+import { findWrk, installWrk, runWrk } from "../load/wrk.ts";
 import type { Row } from "../report.ts";
 import { startTarget, type TargetName } from "../targets.ts";
 import { inTurns, med, type Runs } from "../compare.ts";
@@ -24,10 +27,23 @@ interface Run {
   cpu: Record<"server" | "clients" | "other", number>;
 }
 
-async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, path: string): Promise<Run> {
+async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, path: string, wrk: boolean): Promise<Run> {
   const server = await startTarget(target, runtime, { staticDir: ctx.site });
   const procs: LoadProc[] = [];
   try {
+    if (wrk) {
+      const url = server.url + path;
+      await runWrk(url, CONNECTIONS, ctx.options.quick ? 1 : 2); // warm-up
+      // wrk's CPU is read while it still runs: an exited process has no /proc entry left.
+      let cpu: Run["cpu"] | undefined;
+      const seconds = ctx.options.staticSeconds;
+      const r = await runWrk(url, CONNECTIONS, seconds, (pid) => {
+        const watch = new CpuWatch({ server: [server.pid], clients: [pid] });
+        setTimeout(() => cpu = watch.stop(), seconds * 1000 - 200);
+      });
+      if (r.non2xx || r.errors) throw new Error(`${target} answered ${path} with ${r.non2xx} responses not 2xx and ${r.errors} socket errors`);
+      return { perSecond: r.perSecond, mibPerSecond: r.bytesPerSecond / 2 ** 20, requests: r.requests, errors: r.errors, statuses: { 200: r.requests }, cpu: cpu! };
+    }
     const { hostname, port } = new URL(server.url);
     for (let i = 0; i < ctx.options.clients; i++) {
       procs.push(new LoadProc("http.ts", {
@@ -68,11 +84,14 @@ export async function staticFiles(ctx: Context, runtime: RuntimeName): Promise<R
   const largest = largestFile(ctx.site);
   const rows: Row[] = [];
   const all: Record<string, Runs<Run>> = {};
+  const wrk = !!findWrk() || (ctx.options.installWrk && installWrk(ctx.log));
+  if (!wrk) ctx.log("static: wrk is not installed, so Bun load processes make the requests (heavier); --install-wrk installs it");
+  const client = wrk ? "wrk" : "Bun clients";
   const page = "/?socketURL=ws%3A%2F%2F127.0.0.1%2F";
   for (const path of [page, largest.path]) {
     const runs = all[path] = await inTurns(ctx, async (target, round) => {
-      ctx.log(`static ${runtime} ${target}: GET ${path}, ${CONNECTIONS} keep-alive connections (round ${round + 1})`);
-      const run = await measure(ctx, runtime, target, path);
+      ctx.log(`static ${runtime} ${target}: GET ${path}, ${CONNECTIONS} keep-alive connections from ${client} (round ${round + 1})`);
+      const run = await measure(ctx, runtime, target, path, wrk);
       ctx.log(
         `  ${Math.round(run.perSecond)} req/s, ${run.mibPerSecond.toFixed(0)} MiB/s, cores server ${run.cpu.server.toFixed(2)} clients ${
           run.cpu.clients.toFixed(2)
@@ -90,7 +109,7 @@ export async function staticFiles(ctx: Context, runtime: RuntimeName): Promise<R
       higherIsBetter: true,
       dback: med(runs, "d-back", (r) => r.perSecond),
       ceiling: med(runs, "ceiling", (r) => r.perSecond),
-      note: `${CONNECTIONS} connections; MiB/s d-back ${mibs("d-back")}, ceiling ${mibs("ceiling")}; server cores d-back ${
+      note: `${client}, ${CONNECTIONS} connections; MiB/s d-back ${mibs("d-back")}, ceiling ${mibs("ceiling")}; server cores d-back ${
         med(runs, "d-back", (r) => r.cpu.server).toFixed(2)
       }, ceiling ${med(runs, "ceiling", (r) => r.cpu.server).toFixed(2)}`,
     });
