@@ -21,6 +21,7 @@ const Flags = v.object({
   clients: v.optional(Count),
   members: v.optional(Count),
   storm: v.optional(Count),
+  churn: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number))),
   idle: v.optional(Count),
   deliveries: v.optional(Count),
   window: v.optional(Count),
@@ -53,6 +54,8 @@ export interface Options {
   /** Join storm: guild members and viewers. */
   members: number;
   storm: number;
+  /** Presences/s during a second join storm; 0 for none. */
+  churn: number;
   /** Idle memory: viewers. */
   idle: number;
   /** Static: seconds per path. */
@@ -84,6 +87,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --repeat N         rounds of d-back then ceiling per measurement; figures are medians (default 3; quick 1)
   --members N        join storm: guild members (default 20000)
   --storm N          join storm: viewers (default 1000)
+  --churn N          join storm: presences/s during a second storm (default 50; 0 for none)
   --idle N           idle memory: viewers (default 5000; quick 1000)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
   --executable FILE  cold start: the single executable (default dist/d-back; build it with bun run build)
@@ -103,6 +107,7 @@ export function parseOptions(argv: string[]): Options {
       clients: { type: "string" },
       members: { type: "string" },
       storm: { type: "string" },
+      churn: { type: "string" },
       idle: { type: "string" },
       deliveries: { type: "string" },
       window: { type: "string" },
@@ -138,6 +143,7 @@ export function parseOptions(argv: string[]): Options {
     pacedSeconds: quick ? 2 : 6,
     members: f.members ?? 20_000,
     storm: f.storm ?? 1000,
+    churn: f.churn ?? 50,
     idle: f.idle ?? (quick ? 1000 : 5000),
     staticSeconds: quick ? 1 : 5,
     coldRuns: quick ? 1 : 5,

@@ -10,6 +10,9 @@
  * 1000/`rate` ms on an absolute schedule. Its own probe viewer tells it when
  * the guild is joined, so no event is sent before the guild exists.
  *
+ * With `churn` set, the events are presences instead: member after member
+ * of `churn` changes status, as in a busy guild, and nothing is timed.
+ *
  * Commands: `go`, `acked` (with `n`), `exit`. Reports: `ready`, `sent`, `done`.
  */
 import process from "node:process";
@@ -35,12 +38,21 @@ export interface ProducerConfig {
   window: number;
   /** Events per second; 0 for flat out. */
   rate: number;
+  /** Send presences of these members instead of messages. */
+  churn?: string[];
 }
 
 const c = settings<ProducerConfig>();
 const total = c.warm + c.count;
 const head = `{"type":"message","server":${JSON.stringify(c.guildId)},"data":{"uid":${JSON.stringify(c.uid)},"message":"`;
 const tail = `","channel":"1"}}`;
+const statuses = ["online", "idle", "dnd", "offline"];
+/** Event i: member i mod n of `churn` (fixture member j starts with status j mod 4) moves one status on per round. */
+const presence = (i: number) => {
+  const n = c.churn!.length, j = i % n;
+  const status = statuses[(j + 1 + Math.floor(i / n)) % 4];
+  return `{"type":"presence","server":${JSON.stringify(c.guildId)},"data":{"uid":${JSON.stringify(c.churn![j])},"status":"${status}"}}`;
+};
 let sent = 0, seen = 0, acked = 0, rejected = 0, measuredFrom = 0, lastSend = 0;
 let ingestOpen = false, probeJoined = false;
 
@@ -88,7 +100,7 @@ function send(n: number): void {
   const t = now();
   if (sent <= c.warm && sent + n > c.warm) measuredFrom = t;
   let frame = n === 1 ? "" : "[";
-  for (let i = 0; i < n; i++) frame += (i ? "," : "") + head + stampText(sent + i, t) + tail;
+  for (let i = 0; i < n; i++) frame += (i ? "," : "") + (c.churn ? presence(sent + i) : head + stampText(sent + i, t) + tail);
   if (n !== 1) frame += "]";
   ingest.send(frame);
   sent += n;
