@@ -29,6 +29,9 @@ interface Run {
   cpu: Record<"server" | "viewers" | "other", number>;
 }
 
+/** Server CPU time per viewer joined, ms. */
+const cpuPerJoin = (r: Run) => (r.cpu.server * r.ms) / r.joined;
+
 async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, churn: number): Promise<Run> {
   const { storm, members, clients } = ctx.options;
   const server = await startTarget(target, runtime, { staticDir: ctx.site });
@@ -102,6 +105,14 @@ async function storm(ctx: Context, runtime: RuntimeName, churn: number): Promise
       note: failed || `server-join is ${joinMiB} MiB; server cores d-back ${med(runs, "d-back", (r) => r.cpu.server).toFixed(2)}, ceiling ${
         med(runs, "ceiling", (r) => r.cpu.server).toFixed(2)
       }`,
+    },
+    {
+      ...base,
+      metric: "server CPU per join",
+      unit: "ms",
+      higherIsBetter: false,
+      dback: med(runs, "d-back", cpuPerJoin),
+      ceiling: med(runs, "ceiling", cpuPerJoin),
     },
     {
       ...base,
