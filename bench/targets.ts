@@ -21,7 +21,12 @@ export function targetCommand(target: TargetName, runtime: RuntimeName, o: Targe
   if (target === "ceiling") {
     return [...runScript(runtime, path(`bench/ceiling/${runtime}.ts`), [...port, "--static-dir", o.staticDir]), {}];
   }
-  const args = [...port, "--static-dir", o.staticDir, "--ingest-max-bytes", String(256 * 1024 * 1024), "--log-level", "info"];
+  // Every load process connects from 127.0.0.1, so the admission limits are lifted; all other limits keep their defaults.
+  const args = [
+    ...port,
+    ...["--static-dir", o.staticDir, "--ingest-max-bytes", String(256 * 1024 * 1024), "--log-level", "info"],
+    ...["--max-connections", "0", "--max-connections-per-ip", "0"],
+  ];
   // A profiling aid: BENCH_DBACK_FLAGS="--cpu-prof-md --cpu-prof-dir=/tmp/prof" bun run bench -- --runtime bun …
   const flags = process.env.BENCH_DBACK_FLAGS?.split(" ").filter(Boolean) ?? [];
   return [...runScript(runtime, path("src/main.ts"), args, flags), { DBACK_INGEST_TOKEN: TOKEN }];
