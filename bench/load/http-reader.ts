@@ -34,12 +34,15 @@ export class ResponseReader {
           if (this.#line.endsWith("\r\n\r\n")) this.#head(ended);
           break;
         }
-        case State.Body: {
+        case State.Body:
+        case State.ChunkData: {
           const n = Math.min(this.#remaining, chunk.length - i);
           i += n;
           this.#bodyBytes += n;
           this.#remaining -= n;
-          if (this.#remaining === 0) this.#end(ended);
+          if (this.#remaining > 0) break;
+          if (this.#state === State.Body) this.#end(ended);
+          else this.#state = State.ChunkEnd;
           break;
         }
         case State.ChunkSize:
@@ -63,14 +66,6 @@ export class ResponseReader {
               this.#state = State.ChunkData;
             }
           }
-          break;
-        }
-        case State.ChunkData: {
-          const n = Math.min(this.#remaining, chunk.length - i);
-          i += n;
-          this.#bodyBytes += n;
-          this.#remaining -= n;
-          if (this.#remaining === 0) this.#state = State.ChunkEnd;
           break;
         }
       }

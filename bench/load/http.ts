@@ -9,6 +9,7 @@
 import process from "node:process";
 import { emit, onCommand, settings } from "./ipc.ts";
 import { ResponseReader } from "./http-reader.ts";
+import { connectTcp, type TcpSocket } from "./tcp.ts";
 
 export interface HttpConfig {
   host: string;
@@ -19,23 +20,6 @@ export interface HttpConfig {
   seconds: number;
 }
 
-interface TcpSocket {
-  write(data: string): number;
-  end(): void;
-}
-declare const Bun: {
-  connect(options: {
-    hostname: string;
-    port: number;
-    socket: {
-      open(socket: TcpSocket): void;
-      data(socket: TcpSocket, chunk: Uint8Array): void;
-      close(socket: TcpSocket): void;
-      error(socket: TcpSocket, error: Error): void;
-    };
-  }): Promise<TcpSocket>;
-};
-
 const c = settings<HttpConfig>();
 const request = `GET ${c.path} HTTP/1.1\r\nHost: ${c.host}:${c.port}\r\n\r\n`;
 let measuring = false, stopping = false;
@@ -45,24 +29,20 @@ const sockets: TcpSocket[] = [];
 
 function connect(): Promise<TcpSocket> {
   const reader = new ResponseReader();
-  return Bun.connect({
-    hostname: c.host,
-    port: c.port,
-    socket: {
-      open: (socket) => void socket.write(request),
-      data(socket, chunk) {
-        for (const response of reader.feed(chunk)) {
-          if (measuring) {
-            requests++;
-            bytes += response.bodyBytes;
-            statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-          }
-          if (!stopping) socket.write(request);
+  return connectTcp(c.host, c.port, {
+    open: (socket) => void socket.write(request),
+    data(socket, chunk) {
+      for (const response of reader.feed(chunk)) {
+        if (measuring) {
+          requests++;
+          bytes += response.bodyBytes;
+          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         }
-      },
-      close: () => void closed++,
-      error: () => void errors++,
+        if (!stopping) socket.write(request);
+      }
     },
+    close: () => void closed++,
+    error: () => void errors++,
   });
 }
 

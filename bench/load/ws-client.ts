@@ -6,24 +6,7 @@
  * load processes can keep up with the server they measure.
  */
 
-interface TcpSocket {
-  write(data: Uint8Array | string): number;
-  end(): void;
-}
-declare const Bun: {
-  connect(options: {
-    hostname: string;
-    port: number;
-    socket: {
-      open(socket: TcpSocket): void;
-      data(socket: TcpSocket, chunk: Uint8Array): void;
-      drain(socket: TcpSocket): void;
-      close(socket: TcpSocket): void;
-      error(socket: TcpSocket, error: Error): void;
-      connectError?(socket: TcpSocket, error: Error): void;
-    };
-  }): Promise<TcpSocket>;
-};
+import { connectTcp, type TcpSocket } from "./tcp.ts";
 
 export interface Handlers {
   /** The upgrade succeeded. */
@@ -77,20 +60,16 @@ export class WsClient {
     const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
     const request = `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${randomKey()}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
-    Bun.connect({
-      hostname: host,
-      port,
-      socket: {
-        open: (socket) => {
-          this.#socket = socket;
-          this.#write(encoder.encode(request));
-        },
-        data: (_socket, chunk) => this.#data(chunk),
-        drain: () => this.#flush(),
-        close: () => this.#end(),
-        error: (_socket, error) => this.#end(error.message),
-        connectError: (_socket, error) => this.#end(error.message),
+    connectTcp(host, port, {
+      open: (socket) => {
+        this.#socket = socket;
+        this.#write(encoder.encode(request));
       },
+      data: (_socket, chunk) => this.#data(chunk),
+      drain: () => this.#flush(),
+      close: () => this.#end(),
+      error: (_socket, error) => this.#end(error.message),
+      connectError: (_socket, error) => this.#end(error.message),
     }).catch((error: Error) => this.#end(error.message));
   }
 

@@ -10,9 +10,9 @@
  */
 import { Crowd } from "../crowd.ts";
 import { inTurns, med, type Runs } from "../compare.ts";
-import { GUILD_ID, putGuild, SHORT_ID, speaker, TOKEN } from "../fixture.ts";
-import { CpuWatch, LoadProc, type RuntimeName } from "../proc.ts";
-import type { ProducerConfig } from "../load/producer.ts";
+import { startProducer } from "../feed.ts";
+import { putGuild, SHORT_ID } from "../fixture.ts";
+import { CpuWatch, type LoadProc, type RuntimeName } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { quantile } from "../stats.ts";
 import { startTarget, type TargetName } from "../targets.ts";
@@ -62,19 +62,13 @@ async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, p
     });
     const joined = await crowd.join();
     if (joined.failed) throw new Error(`${joined.failed} of ${plan.viewers} viewers could not join: ${joined.reasons.join("; ")}`);
-    producer = new LoadProc("producer.ts", {
-      url: server.ws,
-      token: TOKEN,
-      guildId: GUILD_ID,
-      server: SHORT_ID,
-      uid: speaker(),
+    producer = await startProducer(server, {
       count: plan.count,
       warm: plan.warm,
       batch: plan.rate ? 1 : ctx.options.batch,
       window: Math.max(ctx.options.batch, Math.floor(ctx.options.window / plan.viewers)),
       rate: plan.rate,
-    } satisfies ProducerConfig);
-    await producer.next("ready", 30_000);
+    });
     const relay = producer;
     crowd.onProgress((n) => relay.send({ cmd: "acked", n }));
     const cpu = new CpuWatch({ server: [server.pid], viewers: crowd.pids, producer: [producer.pid] });

@@ -9,9 +9,9 @@
  */
 import { Crowd } from "../crowd.ts";
 import { inTurns, med } from "../compare.ts";
-import { GUILD_ID, members as fixtureMembers, putGuild, SHORT_ID, speaker, TOKEN } from "../fixture.ts";
-import type { ProducerConfig } from "../load/producer.ts";
-import { CpuWatch, LoadProc, memory, resetPeak, type RuntimeName, sleep } from "../proc.ts";
+import { startProducer } from "../feed.ts";
+import { members as fixtureMembers, putGuild, SHORT_ID } from "../fixture.ts";
+import { CpuWatch, type LoadProc, memory, resetPeak, type RuntimeName, sleep } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { startTarget, type TargetName, targets } from "../targets.ts";
 import type { Context } from "./context.ts";
@@ -40,20 +40,14 @@ async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, c
   try {
     await putGuild(server.url, members);
     if (churn) {
-      producer = new LoadProc("producer.ts", {
-        url: server.ws,
-        token: TOKEN,
-        guildId: GUILD_ID,
-        server: SHORT_ID,
-        uid: speaker(),
+      producer = await startProducer(server, {
         count: churn * 600,
         warm: 0,
         batch: 1,
         window: 1,
         rate: churn,
         churn: Object.keys(fixtureMembers(Math.min(members, 1000))),
-      } satisfies ProducerConfig);
-      await producer.next("ready", 30_000);
+      });
       producer.send({ cmd: "go" });
     }
     crowd = await Crowd.spawn(storm, clients, { url: server.ws, server: SHORT_ID, expect: 0, warm: 0, concurrency: 0 });
