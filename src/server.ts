@@ -221,6 +221,7 @@ export class Server {
       failures: new FailureLimiter(signInLimits, now),
     });
     const ingest = this.#options.ingest;
+    const ingestMaxBytes = ingest?.maxBytes ?? 1024 * 1024;
     const app = createApp({
       version: VERSION,
       root: this.root,
@@ -229,7 +230,7 @@ export class Server {
       ingest: ingest && this.#ingest
         ? ingestRoutes({
           token: ingest.token,
-          maxBytes: ingest.maxBytes ?? 1024 * 1024,
+          maxBytes: ingestMaxBytes,
           state: this.state,
           source: this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
@@ -248,7 +249,7 @@ export class Server {
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingest.maxBytes ?? 1024 * 1024 : 0), maxBufferedBytes, idleTimeoutSeconds },
+        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0), maxBufferedBytes, idleTimeoutSeconds },
       });
     } catch (error) {
       this.#world = undefined;
