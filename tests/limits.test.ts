@@ -237,7 +237,7 @@ describe("limits: liveness", () => {
   });
   after(() => server.stop());
 
-  // Bun checks idle sockets every few seconds, so this takes up to about ten.
+  // Pinged after half the timeout, dropped after the whole one unanswered: a few seconds.
   it("pings, closes a viewer that never answers, and removes it from its guild and its simulation", { timeout: 60_000 }, async () => {
     const dead = await rawJoined(server, "dworld");
     const alive = await Client.joined(wsURL(server), "repos");

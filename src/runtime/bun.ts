@@ -48,11 +48,11 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
 /**
  * Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files.
  * Bun enforces the server-wide frame size itself (`maxPayloadLength`,
- * answered with 1009); a lower per-socket limit is checked here. Its
- * `idleTimeout` pings silent sockets, but restarts whenever the server
- * sends, so a dead peer in a busy guild would never time out: a `Heartbeat`
- * covers that. Slow readers are found by `Backlog`, prompted by `publish`
- * reporting backpressure.
+ * answered with 1009); a lower per-socket limit is checked here. Liveness
+ * is our `Heartbeat` alone: Bun's own `idleTimeout` restarts whenever the
+ * server sends, so a dead peer in a busy guild would never time out, and
+ * running both would only ping twice. Slow readers are found by `Backlog`,
+ * prompted by `publish` reporting backpressure.
  */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
@@ -114,8 +114,8 @@ export function createBunRuntime(): Runtime {
           websocket: {
             ...websocket,
             maxPayloadLength: sockets.maxFrameBytes,
-            idleTimeout: sockets.idleTimeoutSeconds,
-            sendPings: true,
+            idleTimeout: 0,
+            sendPings: false,
             backpressureLimit: backstop(bound),
             closeOnBackpressureLimit: true,
           },
