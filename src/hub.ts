@@ -27,7 +27,11 @@ export interface RoomHooks {
   idle(guildId: string): void;
 }
 
-const topic = (guildId: string) => `guild:${guildId}`;
+/** One guild's viewers, and the runtime topic they are subscribed to (named once, not per broadcast). */
+interface Room {
+  topic: string;
+  peers: Set<Peer>;
+}
 
 /**
  * Viewers grouped by the guild they joined. A broadcast is serialized once
@@ -35,7 +39,7 @@ const topic = (guildId: string) => `guild:${guildId}`;
  * watches costs nothing, not even the serialization.
  */
 export class Hub implements StateListener {
-  #rooms = new Map<string, Set<Peer>>();
+  #rooms = new Map<string, Room>();
   #fanout: Fanout;
   #hooks: RoomHooks;
 
@@ -49,11 +53,11 @@ export class Hub implements StateListener {
     if (peer.room === guildId) return;
     this.leave(peer);
     let room = this.#rooms.get(guildId);
-    if (!room) this.#rooms.set(guildId, room = new Set());
-    room.add(peer);
+    if (!room) this.#rooms.set(guildId, room = { topic: `guild:${guildId}`, peers: new Set() });
+    room.peers.add(peer);
     peer.room = guildId;
-    this.#fanout.subscribe(peer.socket, topic(guildId));
-    if (room.size === 1) this.#hooks.active(guildId);
+    this.#fanout.subscribe(peer.socket, room.topic);
+    if (room.peers.size === 1) this.#hooks.active(guildId);
   }
 
   leave(peer: Peer): void {
@@ -61,9 +65,9 @@ export class Hub implements StateListener {
     if (guildId === undefined) return;
     peer.room = undefined;
     const room = this.#rooms.get(guildId);
-    if (!room?.delete(peer)) return;
-    this.#fanout.unsubscribe(peer.socket, topic(guildId));
-    if (room.size === 0) {
+    if (!room?.peers.delete(peer)) return;
+    this.#fanout.unsubscribe(peer.socket, room.topic);
+    if (room.peers.size === 0) {
       this.#rooms.delete(guildId);
       this.#hooks.idle(guildId);
     }
@@ -71,14 +75,14 @@ export class Hub implements StateListener {
 
   broadcast(guildId: string, event: Broadcast): void {
     const room = this.#rooms.get(guildId);
-    if (room) this.#fanout.publish(topic(guildId), JSON.stringify(event), room);
+    if (room) this.#fanout.publish(room.topic, JSON.stringify(event), room.peers);
   }
 
   removed(guildId: string): void {
     const room = this.#rooms.get(guildId);
     if (!room) return;
     const frame = errorFrame(ErrorText.unknownServer);
-    for (const peer of [...room]) {
+    for (const peer of [...room.peers]) {
       this.leave(peer);
       peer.send(frame);
     }
@@ -86,9 +90,9 @@ export class Hub implements StateListener {
 
   /** Viewers of one guild, or of all guilds. */
   viewers(guildId?: string): number {
-    if (guildId !== undefined) return this.#rooms.get(guildId)?.size ?? 0;
+    if (guildId !== undefined) return this.#rooms.get(guildId)?.peers.size ?? 0;
     let n = 0;
-    for (const room of this.#rooms.values()) n += room.size;
+    for (const room of this.#rooms.values()) n += room.peers.size;
     return n;
   }
 
