@@ -9,11 +9,7 @@ const HostHeader = v.pipe(
   v.regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/, "the Host header is missing or not a host name"),
 );
 
-/**
- * Whether a root is a d-zone build: it has d-zone's page and its script
- * bundle. Asked on every request for the page, so a folder that becomes (or
- * stops being) a d-zone build while d-back runs is seen as it is now.
- */
+/** Whether a root is a d-zone build: it has d-zone's page and its script bundle. */
 export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
   return (await root.has("index.html")) && (await root.has("static/bundle.js"));
 }
@@ -27,9 +23,11 @@ export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
  * when the page itself came over TLS. Anything else passes through.
  */
 export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean): MiddlewareHandler {
+  // Asked once, at the first page request, not on every one: a folder's shape does not change under a running server.
+  let dzone: Promise<boolean> | undefined;
   return async (c, next) => {
     const { path, search } = splitRequestUrl(c.req.url);
-    if (new URLSearchParams(search).has("socketURL") || !(await isDzoneBuild(root))) return next();
+    if (new URLSearchParams(search).has("socketURL") || !(await (dzone ??= isDzoneBuild(root)))) return next();
     const host = v.safeParse(HostHeader, c.req.header("host") ?? "");
     if (!host.success) return c.text(`400 Bad Request: ${host.issues[0].message}\n`, 400);
     const socketURL = `${overTls(c) ? "wss" : "ws"}://${host.output}/`;
