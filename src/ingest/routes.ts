@@ -5,6 +5,7 @@ import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { State } from "../state/state.ts";
 import type { Logger } from "../log.ts";
 import { problem, type Problem } from "../protocol/issues.ts";
+import { readJsonFrame } from "../protocol/inbound.ts";
 import { secretEquals } from "../secret.ts";
 import { Event, EventList, PutGuild } from "./schemas.ts";
 import { applyEvent } from "./apply.ts";
@@ -70,15 +71,18 @@ export function ingestRoutes(o: IngestOptions): Hono {
   );
 
   app.get("/servers", (c) => {
-    const servers = o.source.servers().map((info) => ({
-      guildId: info.guildId,
-      id: info.id,
-      name: info.name,
-      default: info.default,
-      passworded: info.passworded,
-      ...(o.state.get(info.guildId)?.ownClientId ? { clientId: o.state.get(info.guildId)!.ownClientId } : {}),
-      members: o.state.get(info.guildId)?.memberCount ?? 0,
-    }));
+    const servers = o.source.servers().map((info) => {
+      const guild = o.state.get(info.guildId);
+      return {
+        guildId: info.guildId,
+        id: info.id,
+        name: info.name,
+        default: info.default,
+        passworded: info.passworded,
+        ...(guild?.ownClientId ? { clientId: guild.ownClientId } : {}),
+        members: guild?.memberCount ?? 0,
+      };
+    });
     return c.json({ servers });
   });
 
@@ -123,19 +127,15 @@ export function ingestRoutes(o: IngestOptions): Hono {
   });
 
   const socket = o.upgradeWebSocket(() => ({
-    onMessage: (event, ws) => receive(event.data, ws),
+    onMessage: (event, ws) => receive(event.data as string | ArrayBuffer, ws),
   }));
-  const receive = (data: unknown, ws: WSContext) => {
+  const receive = (data: string | ArrayBuffer, ws: WSContext) => {
     const reply = (message: string, index?: number) =>
       ws.send(JSON.stringify({ type: "error", data: index === undefined ? { message } : { index, message } }));
-    let value: unknown;
-    try {
-      value = JSON.parse(typeof data === "string" ? data : new TextDecoder("utf-8", { fatal: true }).decode(data as ArrayBuffer));
-    } catch {
-      return reply("Invalid JSON");
-    }
+    const json = readJsonFrame(data);
+    if (!json.ok) return reply(json.error);
     // Each event stands alone here: good ones are applied, each bad one is answered by its index.
-    const items = Array.isArray(value) ? value : [value];
+    const items = Array.isArray(json.value) ? json.value : [json.value];
     items.forEach((item, index) => {
       const parsed = v.safeParse(Event, item);
       if (!parsed.success) {

@@ -43,23 +43,31 @@ export type Parsed = { ok: true; message: Connect } | { ok: false; error: string
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Reads one inbound frame into a `connect`, or into the error text to answer with. */
-export function parseFrame(frame: string | ArrayBuffer | ArrayBufferView): Parsed {
+/**
+ * Reads one WebSocket frame as JSON: text as it is, binary as UTF-8. Fails
+ * with the protocol's texts for bad UTF-8 and for text that is not JSON.
+ */
+export function readJsonFrame(
+  frame: string | ArrayBuffer | ArrayBufferView,
+): { ok: true; value: unknown } | { ok: false; error: string } {
   let body: string;
-  if (typeof frame === "string") body = frame;
-  else {
-    try {
-      body = utf8.decode(frame);
-    } catch {
-      return { ok: false, error: ErrorText.invalidBinary };
-    }
-  }
-  let value: unknown;
   try {
-    value = JSON.parse(body);
+    body = typeof frame === "string" ? frame : utf8.decode(frame);
+  } catch {
+    return { ok: false, error: ErrorText.invalidBinary };
+  }
+  try {
+    return { ok: true, value: JSON.parse(body) };
   } catch {
     return { ok: false, error: ErrorText.invalidJson };
   }
+}
+
+/** Reads one inbound frame into a `connect`, or into the error text to answer with. */
+export function parseFrame(frame: string | ArrayBuffer | ArrayBufferView): Parsed {
+  const json = readJsonFrame(frame);
+  if (!json.ok) return json;
+  const value = json.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, error: ErrorText.notAnObject };
   }
