@@ -166,7 +166,6 @@ export class Server {
   /** The guild's Discord OAuth2 client id changed. */
   broadcastClientId(guildId: string, clientId: string): boolean {
     const data = check(ClientIdData, { clientId }, "broadcastClientId");
-    this.#ingest?.setClientId(guildId, data.clientId);
     return this.state.clientId(guildId, data.clientId);
   }
 

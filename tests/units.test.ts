@@ -118,6 +118,15 @@ describe("Guild", () => {
     assert.equal(JSON.parse(guild.joinFrame("default")).data.users.a.status, "idle");
   });
 
+  it("keeps an updated client id when the source repeats its old one, takes one the source changed", () => {
+    const guild = new Guild({ ...info, clientId: "from-source" });
+    guild.setClientId("updated");
+    guild.setInfo({ ...info, clientId: "from-source" });
+    assert.equal(guild.clientId, "updated");
+    guild.setInfo({ ...info, clientId: "changed-at-source" });
+    assert.equal(guild.clientId, "changed-at-source");
+  });
+
   it("adds a named newcomer, ignores an unnamed one, deletes on delete", () => {
     const guild = new Guild(info);
     guild.setMembers({});

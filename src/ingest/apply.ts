@@ -1,19 +1,17 @@
 import type { Event } from "../protocol/events.ts";
 import type { State } from "../state/state.ts";
-import type { IngestSource } from "./source.ts";
 
 /**
  * Writes one checked event into state, which tells the guild's viewers.
  * Returns false when the guild is unknown (nothing is written then).
  */
-export function applyEvent(state: State, ingest: IngestSource, event: Event): boolean {
+export function applyEvent(state: State, event: Event): boolean {
   switch (event.type) {
     case "presence":
       return state.presence(event.server, event.data);
     case "message":
       return state.message(event.server, event.data);
     case "update-clientid":
-      ingest.setClientId(event.server, event.data.clientId);
       return state.clientId(event.server, event.data.clientId);
   }
 }

@@ -122,7 +122,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
     // All or nothing: every guild must exist before the first event is applied.
     const missing = unknownGuilds(o.state, events, batch);
     if (missing.length) return fail(c, { status: 404, error: "unknown guild", issues: missing.slice(0, 20) });
-    for (const event of events) applyEvent(o.state, o.source, event);
+    for (const event of events) applyEvent(o.state, event);
     return c.json({ ok: true, applied: events.length });
   });
 
@@ -142,7 +142,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
         const p = problem(parsed.issues[0]);
         return reply(`${p.path || "event"} ${p.message}`, index);
       }
-      if (!applyEvent(o.state, o.source, parsed.output)) reply(`server: no guild ${parsed.output.server}`, index);
+      if (!applyEvent(o.state, parsed.output)) reply(`server: no guild ${parsed.output.server}`, index);
     });
   };
   app.get("/", socket, (c) => c.json({ error: "this is the ingest WebSocket: connect with Upgrade: websocket" }, 426));

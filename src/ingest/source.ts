@@ -38,10 +38,4 @@ export class IngestSource implements DataSource {
     this.#list = [...this.#guilds.values()];
     return true;
   }
-
-  /** Records a new client id, so the next guild list does not bring back the old one. */
-  setClientId(guildId: string, clientId: string): void {
-    const info = this.#guilds.get(guildId);
-    if (info) this.put({ ...info, clientId });
-  }
 }

@@ -69,11 +69,16 @@ export class Guild {
     return this.#clientId;
   }
 
-  /** Takes a new description from the source; a client id it carries replaces the current one. */
+  /**
+   * Takes a new description from the source. A client id the source changed
+   * replaces the current one; the source repeating its old one does not undo
+   * an `update-clientid` that came since.
+   */
   setInfo(info: GuildInfo): void {
-    if (this.#info.name !== info.name) this.#frames.clear();
+    const old = this.#info;
+    if (old.name !== info.name) this.#frames.clear();
     this.#info = info;
-    if (info.clientId !== undefined) this.setClientId(info.clientId);
+    if (info.clientId !== undefined && info.clientId !== old.clientId) this.setClientId(info.clientId);
   }
 
   setClientId(clientId: string | undefined): void {
