@@ -12,14 +12,14 @@ import { detectRuntime } from "./runtime/mod.ts";
 import type { Runtime } from "./runtime/types.ts";
 
 export { InvalidPayloadError, Server, type ServerOptions } from "./server.ts";
-export type { Callbacks, Servers, StaticReply } from "./library/callbacks.ts";
+export type { Callbacks, Servers, StaticReply } from "./sources/library/callbacks.ts";
 export type { MessageData, PresenceData } from "./protocol/events.ts";
 export type { User } from "./protocol/user.ts";
 export { SourceError } from "./world.ts";
 export { AddressInUseError } from "./runtime/types.ts";
 export { createLogger, type Logger } from "./log.ts";
-export { MockSource } from "./mock/source.ts";
-export type { DataSource, DiscordUser, Feed } from "./source/source.ts";
+export { MockSource } from "./sources/mock/source.ts";
+export type { DataSource, DiscordUser, Feed } from "./sources/source.ts";
 export { VERSION } from "./version.ts";
 
 /** A server on the runtime this process runs on (or on `runtime`, when given). */

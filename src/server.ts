@@ -8,12 +8,12 @@ import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
 import { World } from "./world.ts";
 import { Viewer } from "./viewer.ts";
-import type { DataSource } from "./source/source.ts";
-import { CompositeSource } from "./source/composite.ts";
-import { MockSource, type MockOptions } from "./mock/source.ts";
-import { type Callbacks, hasDataCallbacks, LibrarySource } from "./library/callbacks.ts";
-import { IngestSource } from "./ingest/source.ts";
-import { ingestOff, ingestRoutes } from "./ingest/routes.ts";
+import type { DataSource } from "./sources/source.ts";
+import { CompositeSource } from "./sources/composite.ts";
+import { MockSource, type MockOptions } from "./sources/mock/source.ts";
+import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
+import { IngestSource } from "./sources/ingest/source.ts";
+import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
 import { createApp } from "./http/app.ts";
@@ -287,8 +287,11 @@ export class Server {
       viewer.socket.close(Close.goingAway.code, Close.goingAway.reason);
     }
     this.#world?.close();
+    const closed = Promise.resolve(this.#world?.source.close?.()).catch((error) =>
+      this.log.error("source close failed", { error: String(error) })
+    );
     if (this.#viewers.size === 0) allGone();
-    await within(gone, deadline - Date.now());
+    await within(Promise.all([gone, closed]), deadline - Date.now());
     await this.#listening?.close(Math.max(0, deadline - Date.now()));
     this.#listening = undefined;
   }

@@ -6,7 +6,7 @@ import { ErrorText } from "./protocol/errors.ts";
 import type { Guild } from "./state/guild.ts";
 import type { State } from "./state/state.ts";
 import type { RoomHooks } from "./hub.ts";
-import type { DataSource, DiscordUser } from "./source/source.ts";
+import type { DataSource, DiscordUser } from "./sources/source.ts";
 import type { Logger } from "./log.ts";
 import { secretEquals } from "./secret.ts";
 import { DiscordIdentity } from "./auth/discord.ts";

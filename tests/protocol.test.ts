@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { startServer, wsURL } from "./helpers/server.ts";
 import { Client } from "./helpers/client.ts";
 import type { Server } from "../src/mod.ts";
-import dataset from "../src/mock/data.json" with { type: "json" };
+import dataset from "../src/sources/mock/data.json" with { type: "json" };
 
 const DWORLD = "232769614004748288";
 const DOCS = "482241773318701056";

@@ -10,7 +10,7 @@ import { secretKey } from "../src/secret.ts";
 import { State } from "../src/state/state.ts";
 import { World } from "../src/world.ts";
 import { createLogger } from "../src/log.ts";
-import type { DataSource } from "../src/source/source.ts";
+import type { DataSource } from "../src/sources/source.ts";
 import { FakeDiscord } from "./helpers/fake-discord.ts";
 
 describe("FailureLimiter", () => {

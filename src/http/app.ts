@@ -1,6 +1,6 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Logger } from "../log.ts";
-import type { StaticReply } from "../library/callbacks.ts";
+import type { StaticReply } from "../sources/library/callbacks.ts";
 import { serveStatic, type StaticRoot } from "./static.ts";
 import { dzoneRedirect } from "./dzone-redirect.ts";
 

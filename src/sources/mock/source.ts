@@ -1,5 +1,5 @@
-import type { GuildInfo, Members } from "../protocol/guild.ts";
-import type { DataSource, DiscordUser, Feed } from "../source/source.ts";
+import type { GuildInfo, Members } from "../../protocol/guild.ts";
+import type { DataSource, DiscordUser, Feed } from "../source.ts";
 import { dataset } from "./dataset.ts";
 import { simulate } from "./simulation.ts";
 

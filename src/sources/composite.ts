@@ -52,6 +52,19 @@ export class CompositeSource implements DataSource {
     return this.#owner(guildId)?.watch?.(guildId, feed) ?? (() => {});
   }
 
+  ready(): boolean {
+    return this.#sources.every((s) => s.ready?.() ?? true);
+  }
+
+  /** Each source's status under its name. */
+  status(): Record<string, unknown> {
+    return Object.fromEntries(this.#sources.filter((s) => s.status).map((s) => [s.name, s.status!()]));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#sources.map((s) => s.close?.()));
+  }
+
   #owner(guildId: string): DataSource | undefined {
     return this.#owners.get(guildId);
   }

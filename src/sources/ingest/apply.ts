@@ -1,5 +1,5 @@
-import type { Event } from "../protocol/events.ts";
-import type { State } from "../state/state.ts";
+import type { Event } from "../../protocol/events.ts";
+import type { State } from "../../state/state.ts";
 
 /**
  * Writes one checked event into state, which tells the guild's viewers.

@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import { type MembersInput, ServerEntry } from "../protocol/guild.ts";
-import type { GuildInfoInput } from "../protocol/guild.ts";
-import { Id } from "../protocol/user.ts";
-import { describeIssue } from "../protocol/issues.ts";
-import type { Awaitable, DataSource, DiscordUser } from "../source/source.ts";
+import { type MembersInput, ServerEntry } from "../../protocol/guild.ts";
+import type { GuildInfoInput } from "../../protocol/guild.ts";
+import { Id } from "../../protocol/user.ts";
+import { describeIssue } from "../../protocol/issues.ts";
+import type { Awaitable, DataSource, DiscordUser } from "../source.ts";
 
 /** What a bot's `getServers` returns: every guild keyed by its snowflake; the one marked default (else the first) is the default. */
 export type Servers = Record<string, v.InferInput<typeof ServerEntry>>;

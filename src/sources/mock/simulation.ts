@@ -1,5 +1,5 @@
-import type { Feed } from "../source/source.ts";
-import type { Status } from "../protocol/user.ts";
+import type { Feed } from "../source.ts";
+import type { Status } from "../../protocol/user.ts";
 
 export interface SimulationOptions {
   presenceMs: number;

@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { Members } from "../protocol/guild.ts";
-import { Id } from "../protocol/user.ts";
+import { Members } from "../../protocol/guild.ts";
+import { Id } from "../../protocol/user.ts";
 import data from "./data.json" with { type: "json" };
 
 const Dataset = v.object({

@@ -44,4 +44,14 @@ export interface DataSource {
   validateOAuth?(guildId: string, token: string, user: DiscordUser): Awaitable<boolean | undefined>;
   /** Called when a guild gains its first viewer; the returned function when it loses its last. */
   watch?(guildId: string, feed: Feed): () => void;
+  /**
+   * Whether the source has what viewers should see yet (a gateway session
+   * READY with its members loaded, a cluster synced). Absent means always
+   * ready. `/ready` answers 503 until every source is.
+   */
+  ready?(): boolean;
+  /** A few figures about the source for `/health` and operators (connected, guilds, …); never secrets. */
+  status?(): Record<string, unknown>;
+  /** Stops whatever the source runs by itself (connections, timers); called once when the server stops. */
+  close?(): void | Promise<void>;
 }

@@ -1,5 +1,5 @@
-import type { GuildInfo, Members } from "../protocol/guild.ts";
-import type { DataSource } from "../source/source.ts";
+import type { GuildInfo, Members } from "../../protocol/guild.ts";
+import type { DataSource } from "../source.ts";
 
 /**
  * The guilds producers have PUT through the ingest API. Their members live in

@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { Members, ServerEntry } from "../protocol/guild.ts";
-import { Event } from "../protocol/events.ts";
+import { Members, ServerEntry } from "../../protocol/guild.ts";
+import { Event } from "../../protocol/events.ts";
 
 /** `PUT /api/ingest/servers/:guildId`: one whole guild, members included. */
 export const PutGuild = v.object({ ...ServerEntry.entries, users: Members }, "must be an object");
