@@ -27,6 +27,9 @@ import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
 import { RateLimit } from "./rate-limit.ts";
 import { DiscordIdentity, type DiscordOptions } from "./auth/discord.ts";
+import type { Writes } from "./state/writes.ts";
+import { Cluster, type ClusterOptions } from "./cluster/cluster.ts";
+import { ClusterSource } from "./cluster/source.ts";
 import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
 
 export interface ServerOptions {
@@ -64,6 +67,8 @@ export interface ServerOptions {
   now?: Clock;
   /** What viewers may cost (src/limits.ts); unset ones keep their defaults. */
   limits?: Partial<Limits>;
+  /** Share one world with other instances through Redis (src/cluster/); unset: this process alone. */
+  cluster?: Pick<ClusterOptions, "url" | "prefix" | "id" | "leaseTimings">;
   /** How long `stop()` waits for viewers to answer the close and requests to finish, in ms. Default 2000. */
   shutdownGraceMs?: number;
   logger?: Logger;
@@ -94,6 +99,9 @@ export class Server {
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
+  #cluster: Cluster | undefined;
+  /** Where the sources write: State itself, or the cluster bus that feeds every instance's State. */
+  #writes: Writes;
   #world: World | undefined;
   #admission: Admission;
   /** Open viewers, each with the place it holds. */
@@ -115,6 +123,8 @@ export class Server {
     this.#admission = new Admission(this.limits);
     this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
     this.state = new State(this.hub, options.discord?.clientId);
+    if (options.cluster) this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });
+    this.#writes = this.#cluster?.bus ?? this.state;
     if (options.ingest) this.#ingest = new IngestSource();
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
@@ -155,18 +165,18 @@ export class Server {
    * when d-back does not know the guild.
    */
   broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
-    return this.state.presence(guildId, check(PresenceData, data, "broadcastPresence"));
+    return this.#writes.presence(guildId, check(PresenceData, data, "broadcastPresence"));
   }
 
   /** A member wrote in a channel of the guild. */
   broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
-    return this.state.message(guildId, check(MessageData, data, "broadcastMessage"));
+    return this.#writes.message(guildId, check(MessageData, data, "broadcastMessage"));
   }
 
   /** The guild's Discord OAuth2 client id changed. */
   broadcastClientId(guildId: string, clientId: string): boolean {
     const data = check(ClientIdData, { clientId }, "broadcastClientId");
-    return this.state.clientId(guildId, data.clientId);
+    return this.#writes.clientId(guildId, data.clientId);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -175,6 +185,11 @@ export class Server {
   get world(): World {
     if (!this.#world) throw new Error("d-back: the server is not started");
     return this.#world;
+  }
+
+  /** This instance's membership of a cluster (`cluster` option), for leases and readiness. */
+  get cluster(): Cluster | undefined {
+    return this.#cluster;
   }
 
   /** Open viewer connections. */
@@ -208,6 +223,7 @@ export class Server {
       addresses: this.#admission.addresses,
       rss: memory.rss,
       heap: memory.heapUsed,
+      ...(this.#cluster ? { cluster: this.#cluster.status() } : {}),
     };
   }
 
@@ -231,6 +247,7 @@ export class Server {
           token: ingest.token,
           maxBytes: ingestMaxBytes,
           state: this.state,
+          writes: this.#writes,
           source: this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
@@ -240,6 +257,7 @@ export class Server {
       overTls: (c) => cameOverTls(c, isTrustedProxy(this.runtime.remoteAddress(c), this.#options.trustProxy ?? [])),
       log: this.log,
     });
+    this.#cluster?.start();
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
       const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
@@ -322,7 +340,13 @@ export class Server {
     if (this.#ingest) sources.push(this.#ingest);
     const mock = this.#options.mock;
     if (sources.length === 0 || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
+    if (this.#cluster) return this.#clusterSource(this.#cluster, sources.filter((s) => s !== this.#ingest));
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
+  }
+
+  /** In a cluster the ingest routes write to the bus themselves; the other sources are exported to it. */
+  #clusterSource(cluster: Cluster, local: DataSource[]): DataSource {
+    return new ClusterSource(cluster, local.length > 1 ? new CompositeSource(local) : local[0], this.state, this.log);
   }
 
   #register<K extends keyof Callbacks>(name: K, callback: Callbacks[K]): this {

@@ -1,11 +1,12 @@
 import type { Event } from "../../protocol/events.ts";
-import type { State } from "../../state/state.ts";
+import type { Writes } from "../../state/writes.ts";
 
 /**
- * Writes one checked event into state, which tells the guild's viewers.
- * Returns false when the guild is unknown (nothing is written then).
+ * Writes one checked event into state (or onto the cluster bus), which tells
+ * the guild's viewers. Returns false when the guild is unknown (nothing is
+ * written then).
  */
-export function applyEvent(state: State, event: Event): boolean {
+export function applyEvent(state: Writes, event: Event): boolean {
   switch (event.type) {
     case "presence":
       return state.presence(event.server, event.data);

@@ -3,6 +3,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { State } from "../../state/state.ts";
+import { type Writes, WritesUnavailableError } from "../../state/writes.ts";
 import type { Logger } from "../../log.ts";
 import { problem, type Problem } from "../../protocol/issues.ts";
 import { readJsonFrame } from "../../protocol/inbound.ts";
@@ -16,7 +17,10 @@ export interface IngestOptions {
   token: string;
   /** Largest accepted request body, in bytes. */
   maxBytes: number;
+  /** What the routes read (guilds, member counts). */
   state: State;
+  /** Where they write: `state` itself, or the cluster bus. */
+  writes: Writes;
   source: IngestSource;
   upgradeWebSocket: UpgradeWebSocket;
   log: Logger;
@@ -42,6 +46,21 @@ function unknownGuilds(state: State, events: readonly Event[], batch: boolean): 
     if (!state.get(event.server)) out.push({ path: batch ? `${i}.server` : "server", message: `no guild ${event.server}` });
   });
   return out;
+}
+
+/**
+ * Waits until the writes just made are where every instance sees them; a
+ * cluster store that cannot take them is answered with 503, so the producer
+ * knows nothing was acknowledged and sends again.
+ */
+async function committed(c: Context, writes: Writes): Promise<Response | undefined> {
+  try {
+    await writes.committed?.();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof WritesUnavailableError)) throw error;
+    return c.json({ error: `not stored: ${error.message}; send it again` }, 503, { "Retry-After": "1" });
+  }
 }
 
 /** The ingest API, mounted at /api/ingest: producers in other processes feed guilds and events. */
@@ -99,15 +118,19 @@ export function ingestRoutes(o: IngestOptions): Hono {
     const { users, ...entry } = parsed.output;
     const info = { ...entry, guildId };
     const created = o.source.put(info);
-    o.state.putGuild(info, users);
+    o.writes.putGuild(info, users);
+    const refused = await committed(c, o.writes);
+    if (refused) return refused;
     o.log.info("ingest guild put", { guild: guildId, members: Object.keys(users).length, created });
     return c.json({ ok: true, guildId, created, members: Object.keys(users).length }, created ? 201 : 200);
   });
 
-  app.delete("/servers/:guildId", (c) => {
+  app.delete("/servers/:guildId", async (c) => {
     const guildId = c.req.param("guildId");
     if (!o.source.remove(guildId)) return fail(c, { status: 404, error: `no guild ${guildId}` });
-    o.state.removeGuild(guildId);
+    o.writes.removeGuild(guildId);
+    const refused = await committed(c, o.writes);
+    if (refused) return refused;
     o.log.info("ingest guild deleted", { guild: guildId });
     return c.json({ ok: true, guildId });
   });
@@ -122,7 +145,9 @@ export function ingestRoutes(o: IngestOptions): Hono {
     // All or nothing: every guild must exist before the first event is applied.
     const missing = unknownGuilds(o.state, events, batch);
     if (missing.length) return fail(c, { status: 404, error: "unknown guild", issues: missing.slice(0, 20) });
-    for (const event of events) applyEvent(o.state, event);
+    for (const event of events) applyEvent(o.writes, event);
+    const refused = await committed(c, o.writes);
+    if (refused) return refused;
     return c.json({ ok: true, applied: events.length });
   });
 
@@ -142,8 +167,10 @@ export function ingestRoutes(o: IngestOptions): Hono {
         const p = problem(parsed.issues[0]);
         return reply(`${p.path || "event"} ${p.message}`, index);
       }
-      if (!applyEvent(o.state, parsed.output)) reply(`server: no guild ${parsed.output.server}`, index);
+      if (!applyEvent(o.writes, parsed.output)) reply(`server: no guild ${parsed.output.server}`, index);
     });
+    // In a cluster, a frame whose events could not be stored is answered once, without an index.
+    o.writes.committed?.().catch((error: Error) => reply(`not stored: ${error.message}; send it again`));
   };
   app.get("/", socket, (c) => c.json({ error: "this is the ingest WebSocket: connect with Upgrade: websocket" }, 426));
 
