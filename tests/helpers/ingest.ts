@@ -4,7 +4,7 @@ export const TOKEN = "test-ingest-token-0123456789";
 
 /** One ingest request with the right token unless `token` says otherwise (null: no header). */
 export async function ingest(
-  server: Server,
+  server: Pick<Server, "url">,
   method: string,
   path: string,
   body?: unknown,

@@ -22,27 +22,28 @@ export function freePort(): Promise<number> {
 export class RedisServer {
   readonly port: number;
   #child: ChildProcess | undefined;
-  #args: string[];
+  #password: string | undefined;
 
-  private constructor(port: number, args: string[]) {
+  private constructor(port: number, password?: string) {
     this.port = port;
-    this.#args = args;
+    this.#password = password;
   }
 
-  static async start(args: string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), args);
+  /** Starts one; with `password`, clients must give it (`requirepass`). */
+  static async start(password?: string): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), password);
     await server.start();
     return server;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.#password ? `:${this.#password}@` : ""}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     const child = this.#child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...this.#args],
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...(this.#password ? ["--requirepass", this.#password] : [])],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
