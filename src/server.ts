@@ -30,6 +30,7 @@ import { DiscordIdentity, type DiscordOptions } from "./auth/discord.ts";
 import type { Writes } from "./state/writes.ts";
 import { Cluster, type ClusterOptions } from "./cluster/cluster.ts";
 import { ClusterSource } from "./cluster/source.ts";
+import { SharedGuilds } from "./cluster/shared-guilds.ts";
 import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
 
 export interface ServerOptions {
@@ -248,7 +249,7 @@ export class Server {
           maxBytes: ingestMaxBytes,
           state: this.state,
           writes: this.#writes,
-          source: this.#ingest,
+          source: this.#cluster ? new SharedGuilds(this.state) : this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
         })

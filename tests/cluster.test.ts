@@ -102,6 +102,20 @@ describe("cluster", { timeout: 120_000 }, () => {
     assert.ok(joined.some(({ at }) => at > 0 && at < total), "some viewer joined mid-stream");
   });
 
+  it("the ingest API of every instance lists, replaces and deletes the shared guilds", async () => {
+    await putGuild(a, "505", "shared");
+    const onC = await open(c, "shared");
+    const listed = await ingest(c, "GET", "/servers");
+    assert.ok(listed.json.servers.some((s: { guildId: string; members: number }) => s.guildId === "505" && s.members === 1));
+    const again = await ingest(b, "PUT", "/servers/505", { id: "shared", name: "Shared again", users: {} });
+    assert.equal(again.status, 200, "not new to the cluster");
+    const gone = await ingest(b, "DELETE", "/servers/505");
+    assert.equal(gone.status, 200);
+    await until(() => onC.client.frames.some((f) => f.type === "error"), "the viewer on C told the guild is gone");
+    assert.equal(onC.client.frames.filter((f) => f.type === "presence").at(-1)?.data.delete, true);
+    await waitFor(async () => (await ingest(a, "DELETE", "/servers/505")).status === 404, "a second DELETE to find nothing");
+  });
+
   it("a paused instance slows nobody, and catches up when it wakes", async () => {
     await putGuild(a, "502", "pause");
     const onB = await open(b, "pause");

@@ -37,7 +37,8 @@ export class ClusterSource implements DataSource {
 
   /** The shared guild list as State holds it (the same array while it has not changed). */
   async servers(): Promise<readonly GuildInfo[]> {
-    await this.#exporter?.export().catch((error) => this.#exportFailed(error));
+    // Before the first sync the export waits for it (onSynced above), instead of failing against a Redis not yet reached.
+    if (this.#cluster.ready()) await this.#exporter?.export().catch((error) => this.#exportFailed(error));
     const infos = [...this.#state.guilds()].map((guild) => guild.info);
     if (infos.length !== this.#list.length || infos.some((info, i) => info !== this.#list[i])) this.#list = infos;
     return this.#list;

@@ -10,7 +10,7 @@ import { readJsonFrame } from "../../protocol/inbound.ts";
 import { secretEquals } from "../../secret.ts";
 import { Event, EventList, PutGuild } from "./schemas.ts";
 import { applyEvent } from "./apply.ts";
-import type { IngestSource } from "./source.ts";
+import type { IngestGuilds } from "./source.ts";
 
 export interface IngestOptions {
   /** The bearer token producers must send. */
@@ -21,7 +21,8 @@ export interface IngestOptions {
   state: State;
   /** Where they write: `state` itself, or the cluster bus. */
   writes: Writes;
-  source: IngestSource;
+  /** The guild list: the ingest source's own, or in a cluster the shared one. */
+  source: IngestGuilds;
   upgradeWebSocket: UpgradeWebSocket;
   log: Logger;
 }
