@@ -105,6 +105,8 @@ describe("cluster", { timeout: 120_000 }, () => {
   it("the ingest API of every instance lists, replaces and deletes the shared guilds", async () => {
     await putGuild(a, "505", "shared");
     const onC = await open(c, "shared");
+    // Each instance answers from its replica: B must have heard of the guild before it is asked.
+    await open(b, "shared");
     const listed = await ingest(c, "GET", "/servers");
     assert.ok(listed.json.servers.some((s: { guildId: string; members: number }) => s.guildId === "505" && s.members === 1));
     const again = await ingest(b, "PUT", "/servers/505", { id: "shared", name: "Shared again", users: {} });

@@ -24,7 +24,7 @@ export interface Fence {
 type Scripted = Redis & {
   dbackWrite(...args: (string | number)[]): Promise<number>;
   dbackSnapshot(...args: string[]): Promise<unknown>;
-  dbackRestore(...args: (string | number)[]): Promise<number>;
+  dbackRestore(...args: (string | number)[]): Promise<string>;
 };
 
 export interface BusOptions {
@@ -44,8 +44,8 @@ export interface BusOptions {
  * viewers see the same events in the same order.
  *
  * After every (re)connection the bus subscribes first and reads the whole
- * world second, so nothing falls between the two; a Redis that comes back
- * empty is first given back the world this instance holds.
+ * world second, so nothing falls between the two; a Redis that came back
+ * empty is first offered the world this instance holds.
  */
 export class ClusterBus implements Writes {
   readonly prefix: string;
@@ -64,6 +64,8 @@ export class ClusterBus implements Writes {
   #failing = false;
   #closed = false;
   #onSynced: (() => void)[] = [];
+  /** The epoch of the world last read (scripts.ts); another one means Redis lost the world since. */
+  #epoch: string | undefined;
   /** Figures for /health. */
   #counts = { syncs: 0, restores: 0, dropped: 0, invalid: 0 };
 
@@ -241,16 +243,18 @@ export class ClusterBus implements Writes {
 
   async #syncOnce(): Promise<void> {
     let snapshot = await this.#snapshot("");
-    let restored = 0;
-    if (!snapshot.world) {
+    let restored: number | undefined;
+    // Lost since this instance last read it (or never built): offer what this instance holds.
+    if (!snapshot.epoch || (this.#epoch !== undefined && snapshot.epoch !== this.#epoch)) {
       restored = await this.#restore();
       snapshot = await this.#snapshot("");
     }
+    this.#epoch = snapshot.epoch;
     this.#mirror.world(snapshot.guilds);
-    this.#log.info("cluster synced", { guilds: snapshot.guilds.length, restored });
+    this.#log.info("cluster synced", { guilds: snapshot.guilds.length, offered: restored });
   }
 
-  /** Gives an empty Redis the world as this instance holds it; returns how many guilds it offered. */
+  /** Offers Redis the world as this instance holds it; returns how many guilds it offered. */
   async #restore(): Promise<number> {
     const args: string[] = [];
     for (const guild of this.#state.guilds()) {
@@ -258,11 +262,12 @@ export class ClusterBus implements Writes {
       for (const uid of guild.uids()) members[uid] = guild.member(uid);
       args.push(guild.guildId, JSON.stringify(guild.info), String(this.#mirror.seq(guild.guildId)), guild.ownClientId ?? "", JSON.stringify(members));
     }
-    await (this.#cmd!.redis as Scripted).dbackRestore(this.prefix, ...args);
+    const epoch = Math.random().toString(36).slice(2, 10);
+    await (this.#cmd!.redis as Scripted).dbackRestore(this.prefix, epoch, ...args);
     this.#counts.restores++;
     const guilds = args.length / 5;
-    if (guilds > 0) this.#log.warn("cluster store was empty: put back the world this instance holds", { guilds });
-    else this.#log.info("cluster store was empty: started a new world");
+    if (guilds > 0) this.#log.warn("cluster store lost the world: offered back the one this instance holds", { guilds });
+    else if (this.#epoch === undefined) this.#log.info("cluster store was empty: started a new world");
     return guilds;
   }
 

@@ -35,8 +35,8 @@ const SnapshotRow = v.pipe(
 export type GuildSnapshot = v.InferOutput<typeof SnapshotRow>;
 
 export const Snapshot = v.pipe(
-  v.tuple([v.number(), v.array(SnapshotRow)]),
-  v.transform(([world, guilds]) => ({ world: world === 1, guilds })),
+  v.tuple([v.nullable(v.string()), v.array(SnapshotRow)]),
+  v.transform(([epoch, guilds]) => ({ epoch: epoch ?? undefined, guilds })),
 );
 export type Snapshot = v.InferOutput<typeof Snapshot>;
 

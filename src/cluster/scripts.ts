@@ -5,7 +5,8 @@
  * step, so the order of the stored state, the numbers and the messages can
  * never disagree. Keys (all under the prefix, `dback:` by default):
  *
- *   world          set while Redis holds the world (gone after an empty restart)
+ *   world          the world's epoch: a random name set when the world was (re)built;
+ *                  gone after an empty restart, new after it is put back
  *   guilds         hash guildId → GuildInfo JSON
  *   m:<guildId>    hash uid → User JSON
  *   cid            hash guildId → client id from `update-clientid`
@@ -70,8 +71,8 @@ end
 ${publish}`;
 
 /**
- * ARGV: prefix, guildId or '' for every guild. Returns whether the world is
- * there, then one entry per guild: guildId, info JSON, sequence number, client
+ * ARGV: prefix, guildId or '' for every guild. Returns the world's epoch
+ * (false when Redis lost the world), then one entry per guild: guildId, info JSON, sequence number, client
  * id (or false), and the member hash as a flat list. Read in one step, so the
  * number says exactly which events the state already contains.
  */
@@ -87,31 +88,33 @@ for _, g in ipairs(ids) do
     out[#out + 1] = { g, info, s, redis.call('HGET', p .. 'cid', g), redis.call('HGETALL', p .. 'm:' .. g) }
   end
 end
-return { redis.call('EXISTS', p .. 'world'), out }
+return { redis.call('GET', p .. 'world'), out }
 `;
 
 /**
- * Puts an instance's picture of the world back into a Redis that lost it.
- * ARGV: prefix, then per guild: guildId, info JSON, sequence number, client id
- * ('' for none), members JSON. Guilds Redis already has are left alone (an
- * instance that restored first wins); numbering goes on from the highest
- * number any instance had, and each guild put back is published as a put.
+ * Offers an instance's picture of the world to a Redis that lost it (or lost
+ * it since the instance last looked: the epoch changed). ARGV: prefix, a new
+ * epoch (used only if there is none), then per guild: guildId, info JSON,
+ * sequence number, client id ('' for none), members JSON. A guild is taken
+ * only when the offer is newer than what Redis has (a higher number; removed
+ * guilds keep their number, so a stale offer cannot bring one back). Every
+ * instance offers, so each guild ends with the newest picture any instance
+ * held, under the number it held it at, published as a put. Returns the epoch.
  */
 export const RESTORE = `
 local p = ARGV[1]
-for i = 2, #ARGV, 5 do
-  local g, info, seen, cid, members = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
-  if redis.call('HSETNX', p .. 'guilds', g, info) == 1 then
+redis.call('SET', p .. 'world', ARGV[2], 'NX')
+for i = 3, #ARGV, 5 do
+  local g, info, offered, cid, members = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
+  if offered > tonumber(redis.call('HGET', p .. 'seq', g) or '0') then
     local mkey = p .. 'm:' .. g
+    redis.call('HSET', p .. 'guilds', g, info)
     redis.call('DEL', mkey)
     for uid, user in pairs(cjson.decode(members)) do redis.call('HSET', mkey, uid, cjson.encode(user)) end
-    if cid ~= '' then redis.call('HSET', p .. 'cid', g, cid) end
-    local now = tonumber(redis.call('HGET', p .. 'seq', g) or '0')
-    if seen > now then redis.call('HSET', p .. 'seq', g, seen) end
-    local s = redis.call('HINCRBY', p .. 'seq', g, 1)
-    redis.call('PUBLISH', p .. 'events', '{"g":' .. cjson.encode(g) .. ',"s":' .. s .. ',"e":{"t":"put","info":' .. info .. ',"members":' .. members .. (cid ~= '' and (',"cid":' .. cjson.encode(cid)) or '') .. '}}')
+    if cid ~= '' then redis.call('HSET', p .. 'cid', g, cid) else redis.call('HDEL', p .. 'cid', g) end
+    redis.call('HSET', p .. 'seq', g, offered)
+    redis.call('PUBLISH', p .. 'events', '{"g":' .. cjson.encode(g) .. ',"s":' .. offered .. ',"e":{"t":"put","info":' .. info .. ',"members":' .. members .. (cid ~= '' and (',"cid":' .. cjson.encode(cid)) or '') .. '}}')
   end
 end
-redis.call('SET', p .. 'world', '1')
-return 1
+return redis.call('GET', p .. 'world')
 `;
