@@ -7,7 +7,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { Client, sleep, until } from "./helpers/client.ts";
-import { ingest } from "./helpers/ingest.ts";
+import { ingest, TOKEN } from "./helpers/ingest.ts";
+import { startCli } from "./helpers/cli.ts";
 import { RedisServer } from "./helpers/redis.ts";
 import { health, startInstances, synced, waitFor } from "./helpers/cluster.ts";
 import type { Running } from "./helpers/cli.ts";
@@ -163,6 +164,25 @@ describe("cluster", { timeout: 120_000 }, () => {
 
   it("no line of any instance's log holds the Redis password, through all of the above", () => {
     for (const instance of [a, b, c]) assert.ok(!instance.log().includes(PASSWORD));
+  });
+
+  it("an instance started while Redis is away serves, says it is not ready, logs it once, and joins when Redis comes", async () => {
+    const other = await RedisServer.start();
+    await other.stop();
+    const late = await startCli([], { DBACK_REDIS_URL: other.url, DBACK_INGEST_TOKEN: TOKEN });
+    try {
+      const before = await health(late);
+      assert.equal(before.status, "ok");
+      assert.equal(before.cluster.ready, false);
+      await sleep(1500);
+      assert.equal(late.log().match(/redis unreachable/g)?.length, 2, "once per connection");
+      await other.start();
+      await synced(late);
+      await putGuild(late, "506", "late");
+    } finally {
+      await late.stop("SIGKILL");
+      await other.stop();
+    }
   });
 
   it("an instance killed with SIGKILL takes only its own viewers with it", async () => {
