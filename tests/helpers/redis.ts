@@ -36,6 +36,11 @@ export class RedisServer {
     return server;
   }
 
+  /** The running redis-server's process id (for CPU figures). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get url(): string {
     return `redis://${this.#password ? `:${this.#password}@` : ""}127.0.0.1:${this.port}`;
   }
