@@ -111,13 +111,13 @@ export class ClusterBus implements Writes {
 
   // ── writes ────────────────────────────────────────────────────────────────
 
-  putGuild(info: GuildInfo, members?: Members): void {
+  putGuild(info: GuildInfo, members?: Members, fence?: Fence): boolean {
     const flat = members ? Object.values(members).flatMap((user) => [user.uid, JSON.stringify(user)]) : [];
-    this.#write(info.guildId, { t: "put", info, ...(members ? { members } : {}) }, [JSON.stringify(info), members ? "1" : "0", ...flat]);
+    return this.#write(info.guildId, { t: "put", info, ...(members ? { members } : {}) }, [JSON.stringify(info), members ? "1" : "0", ...flat], fence);
   }
 
-  removeGuild(guildId: string): boolean {
-    return this.#write(guildId, { t: "remove" }, []);
+  removeGuild(guildId: string, fence?: Fence): boolean {
+    return this.#write(guildId, { t: "remove" }, [], fence);
   }
 
   presence(guildId: string, d: PresenceData, fence?: Fence): boolean {
@@ -135,12 +135,8 @@ export class ClusterBus implements Writes {
   /** The same writes, each checked in Redis against the lease's fencing token: a holder that lost the lease writes nothing. */
   fenced(fence: Fence): Writes {
     return {
-      putGuild: (info, members) => this.#write(info.guildId, { t: "put", info, ...(members ? { members } : {}) }, [
-        JSON.stringify(info),
-        members ? "1" : "0",
-        ...(members ? Object.values(members).flatMap((user) => [user.uid, JSON.stringify(user)]) : []),
-      ], fence),
-      removeGuild: (guildId) => this.#write(guildId, { t: "remove" }, [], fence),
+      putGuild: (info, members) => this.putGuild(info, members, fence),
+      removeGuild: (guildId) => this.removeGuild(guildId, fence),
       presence: (guildId, d) => this.presence(guildId, d, fence),
       message: (guildId, d) => this.message(guildId, d, fence),
       clientId: (guildId, c) => this.clientId(guildId, c, fence),

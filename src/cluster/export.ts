@@ -20,12 +20,18 @@ export class Exporter {
   #log: Logger;
   #last: unknown;
   #exported = new Map<string, string>();
+  #offered = new Set<string>();
   #running: Promise<void> | undefined;
 
   constructor(source: DataSource, writes: Writes, log: Logger) {
     this.#source = source;
     this.#writes = writes;
     this.#log = log;
+  }
+
+  /** Whether the local source offers this guild (its last list named it): only then may it be asked about it. */
+  offers(guildId: string): boolean {
+    return this.#offered.has(guildId);
   }
 
   /** Exports what changed since last time; concurrent calls share one run. */
@@ -44,6 +50,7 @@ export class Exporter {
     // Every question to the source first, then every write in one turn, so `committed()` covers them all.
     const puts: { info: GuildInfo; members?: Members }[] = [];
     const seen = new Set<string>();
+    this.#offered = new Set(parsed.output.map((info) => info.guildId));
     for (const info of parsed.output) {
       seen.add(info.guildId);
       const before = this.#exported.get(info.guildId);

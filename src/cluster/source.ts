@@ -52,13 +52,19 @@ export class ClusterSource implements DataSource {
     return members;
   }
 
+  /**
+   * Asked of the local source only for a guild it offers: the mock world
+   * accepts any sign-in, and must not let one into a passworded guild that
+   * another instance's producer put into the cluster.
+   */
   validateOAuth(guildId: string, token: string, user: DiscordUser) {
-    return this.#local?.validateOAuth?.(guildId, token, user);
+    return this.#owns(guildId) ? this.#local?.validateOAuth?.(guildId, token, user) : undefined;
   }
 
   /** The local source's live feed for the guild, writing to the bus: every instance's viewers hear it. */
   watch(guildId: string, feed: Feed): () => void {
     const bus = this.#cluster.bus;
+    if (!this.#owns(guildId)) return () => {};
     return this.#local?.watch?.(guildId, {
       uids: feed.uids,
       presence: (data) => bus.presence(guildId, data),
@@ -77,6 +83,10 @@ export class ClusterSource implements DataSource {
   async close(): Promise<void> {
     await this.#local?.close?.();
     await this.#cluster.close();
+  }
+
+  #owns(guildId: string): boolean {
+    return this.#exporter?.offers(guildId) ?? false;
   }
 
   #exportFailed(error: unknown): void {
