@@ -166,6 +166,36 @@ describe("cluster", { timeout: 120_000 }, () => {
     for (const instance of [a, b, c]) assert.ok(!instance.log().includes(PASSWORD));
   });
 
+  it("a mock world on another instance joins the shared world, and its open sign-in stays with its own guilds", async () => {
+    const d = await startCli(["--mock"], { DBACK_REDIS_URL: redis.url, DBACK_INGEST_TOKEN: TOKEN });
+    try {
+      await synced(d);
+      // D's mock guilds reach viewers on A, which has no mock world of its own.
+      const listedOn = (instance: Running, id: string) => async () =>
+        (await ingest(instance, "GET", "/servers")).json.servers.some((g: { id: string }) => g.id === id);
+      await waitFor(listedOn(a, "docs"), "A to hear of D's mock guilds");
+      const onA = await open(a, "docs");
+      assert.ok(Object.keys(onA.join.data.users).length > 0);
+      // A guild put through A with a password: D's mock would accept any sign-in, but is not asked.
+      const put = await ingest(a, "PUT", "/servers/507", { id: "locked", name: "Locked", passworded: true, password: "p4ssword-p4ssword", users: {} });
+      assert.equal(put.status, 201);
+      await waitFor(listedOn(d, "locked"), "D to hear of the locked guild");
+      const viewer = await Client.open(ws(d));
+      clients.push(viewer);
+      await viewer.next("server-list");
+      const refused = await viewer.errorFor({
+        type: "connect",
+        data: { server: "locked", discordToken: "any-token", discordUser: { id: "42", username: "someone" } },
+      });
+      assert.equal(refused, "Discord authentication failed. Please try logging in again.");
+      // …while D's own passworded guild still takes it.
+      viewer.connect({ server: "oauth", discordToken: "any-token", discordUser: { id: "42", username: "someone" } });
+      assert.equal((await viewer.next("server-join", { skip: ["presence", "message"] })).type, "server-join");
+    } finally {
+      await d.stop("SIGKILL");
+    }
+  });
+
   it("an instance started while Redis is away serves, says it is not ready, logs it once, and joins when Redis comes", async () => {
     const other = await RedisServer.start();
     await other.stop();

@@ -79,7 +79,8 @@ export class ClusterBus implements Writes {
 
   /** Connects (in the background; `ready()` says when the world is in State). */
   start(): void {
-    const cmd = this.#cmd = connect(this.#url, "commands", this.#log, () => this.#sync());
+    // Events flow on the other connection: the command one coming back needs a sync only if none is done or under way.
+    const cmd = this.#cmd = connect(this.#url, "commands", this.#log, () => !this.#synced && !this.#syncing && this.#sync());
     const scripts = { dbackWrite: WRITE, dbackSnapshot: SNAPSHOT, dbackRestore: RESTORE };
     for (const [name, lua] of Object.entries(scripts)) cmd.redis.defineCommand(name, { numberOfKeys: 0, lua });
     const sub = this.#sub = connect(this.#url, "events", this.#log, () => this.#subscribe());

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import process from "node:process";
 import type { State } from "../state/state.ts";
 import type { Writes } from "../state/writes.ts";
@@ -15,7 +14,7 @@ export interface ClusterOptions {
   prefix?: string;
   state: State;
   log: Logger;
-  /** This instance's name in /health and in lease holders. Default: host, process id and a random part. */
+  /** This instance's name in /health and in lease holders. Default: the process id and a random part (no host name: Deno would ask for --allow-sys). */
   id?: string;
   leaseTimings?: Partial<LeaseTimings>;
 }
@@ -41,7 +40,7 @@ export class Cluster {
     this.#url = options.url;
     this.#log = options.log;
     this.#timings = options.leaseTimings;
-    this.id = options.id ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+    this.id = options.id ?? `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
     this.bus = new ClusterBus({ url: options.url, prefix: options.prefix, state: options.state, log: options.log });
     this.#instances = new Instances(() => this.bus.redis, this.bus.prefix, this.id, 2000, () => this.#readHolders());
   }
