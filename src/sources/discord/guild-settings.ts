@@ -100,7 +100,7 @@ export function guildAllowed(settings: DiscordSettings, guildId: string): boolea
  * dashes, accents dropped, at most 32 characters (room for a suffix).
  */
 export function slug(name: string): string {
-  return name.normalize("NFKD").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 32).replace(/-+$/, "");
+  return name.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 32).replace(/-+$/, "");
 }
 
 /**
