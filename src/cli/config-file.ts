@@ -68,12 +68,14 @@ function asWritten(schema: v.GenericSchema<string, unknown>, folder: string): v.
   }
 }
 
-/** `discord.guilds.123.passworded must be a boolean`. Never the value itself, not even inside a library's message. */
+/**
+ * `discord.guilds.123.passworded must be a boolean`. Never the value itself:
+ * our schemas' messages name none, and valibot's own ("Invalid type:
+ * Expected … but received "…""), should a schema lack a message, are replaced.
+ */
 function describe(issue: v.BaseIssue<unknown>): string {
   const { path, message } = problem(issue);
-  const input = issue.input;
-  const echoes = typeof input === "string" && input.length > 0 && message.includes(input);
-  const text = echoes ? "is not valid" : message;
+  const text = message.startsWith("Invalid ") ? "is not valid" : message;
   return path ? `${path} ${text}` : text === "must be an object" ? "must hold a JSON object ({ … })" : text;
 }
 
