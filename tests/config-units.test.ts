@@ -212,10 +212,11 @@ describe("parseCommand with a config file", () => {
     assert.deepEqual([command.settings.port, command.settings["rate-limit"], command.settings["idle-timeout"], command.settings["rate-burst"]], [3333, 8, 9, 40]);
   });
 
-  it("DBACK_CONFIG names the file too; without one, discord holds the defaults", () => {
+  it("DBACK_CONFIG names the file too; a file without a discord key, or no file, gives its defaults", () => {
     const path = folder.write("env.json", { "max-connections": 12 });
     const command = parseCommand([], { DBACK_CONFIG: path });
     assert.ok(command.action === "run" && command.settings["max-connections"] === 12);
+    assert.deepEqual(command.discord, { hideBots: true, hideOffline: false, guilds: {} });
     const bare = parseCommand([], {});
     assert.ok(bare.action === "run");
     assert.deepEqual(bare.discord, { hideBots: true, hideOffline: false, guilds: {} });

@@ -36,7 +36,7 @@ export function loadConfigFile(path: string): ConfigFile {
   const result = v.safeParse(fileSchema(dirname(resolve(path))), json.value);
   if (!result.success) throw new ConfigError(`${path}: ${describe(result.issues[0])}`);
   const { discord, ...given } = result.output;
-  return { settings: given as Partial<Settings>, discord: discord ?? noConfigFile().discord };
+  return { settings: given as Partial<Settings>, discord };
 }
 
 /** The file's schema; relative folders in it are taken from `folder`, the file's own. */
@@ -44,7 +44,7 @@ function fileSchema(folder: string) {
   const entries = Object.fromEntries(
     Object.entries(fileSettings).map(([name, o]) => [name, v.optional(asWritten(o.schema as v.GenericSchema<string, unknown>, folder))]),
   ) as { [K in keyof typeof fileSettings]: v.OptionalSchema<v.GenericSchema<unknown, unknown>, undefined> };
-  return strictJsonObject({ ...entries, discord: v.optional(DiscordSettings) });
+  return strictJsonObject({ ...entries, discord: v.optional(DiscordSettings, {}) });
 }
 
 /** A flag's schema taking the value as the file writes it (see `FileForm`). */
