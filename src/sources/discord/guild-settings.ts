@@ -49,9 +49,9 @@ export const DiscordSettings = v.pipe(
     if (!dataset.typed) return;
     const guilds = dataset.value.guilds;
     const at = (guildId: string, key: "id" | "default"): [v.IssuePathItem, ...v.IssuePathItem[]] => [
-      { type: "object" as const, origin: "value" as const, input: dataset.value, key: "guilds", value: guilds },
-      { type: "object" as const, origin: "value" as const, input: guilds, key: guildId, value: guilds[guildId] },
-      { type: "object" as const, origin: "value" as const, input: guilds[guildId]!, key, value: guilds[guildId]![key] },
+      { type: "object", origin: "value", input: dataset.value, key: "guilds", value: guilds },
+      { type: "object", origin: "value", input: guilds, key: guildId, value: guilds[guildId] },
+      { type: "object", origin: "value", input: guilds[guildId]!, key, value: guilds[guildId]![key] },
     ];
     const owners = new Map<string, string>();
     let defaultGuild: string | undefined;
