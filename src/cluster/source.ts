@@ -1,6 +1,5 @@
-import type { Members } from "../protocol/guild.ts";
+import type { GuildInfo, Members } from "../protocol/guild.ts";
 import type { DataSource, DiscordUser, Feed } from "../sources/source.ts";
-import type { GuildInfo } from "../protocol/guild.ts";
 import type { State } from "../state/state.ts";
 import type { Logger } from "../log.ts";
 import type { Cluster } from "./cluster.ts";
@@ -30,7 +29,7 @@ export class ClusterSource implements DataSource {
     this.name = local ? `cluster+${local.name}` : "cluster";
     if (local) {
       const exporter = this.#exporter = new Exporter(local, cluster.bus, log);
-      // After each sync too: a world read back from Redis may lack what this instance offers.
+      // After each sync: the first one at start, and a list that changed while Redis was away.
       cluster.bus.onSynced(() => void exporter.export().catch((error) => this.#exportFailed(error)));
     }
   }
