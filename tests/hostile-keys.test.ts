@@ -7,6 +7,9 @@ import { startServer, wsURL } from "./helpers/server.ts";
 import { Client } from "./helpers/client.ts";
 import { ingest, TOKEN } from "./helpers/ingest.ts";
 import type { Server } from "../src/mod.ts";
+import * as v from "valibot";
+import { DiscordSettings } from "../src/sources/discord/guild-settings.ts";
+import { problem } from "../src/protocol/issues.ts";
 
 const special = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"];
 const user = (uid: string) => ({ uid, username: `user ${uid}`, status: "online", roleColor: "#112233" });
@@ -93,5 +96,13 @@ describe("keys named like object properties, through the library API", () => {
     client.connect({ server: "ctor" });
     assert.equal((await client.next("server-join")).data.serverName, "Ctor");
     await client.close();
+  });
+});
+
+describe("keys named like object properties, in the discord settings", () => {
+  it("a guild keyed __proto__ is refused by name, not dropped", () => {
+    const parsed = v.safeParse(DiscordSettings, JSON.parse('{"guilds":{"__proto__":{"id":"sneaky"}}}'));
+    assert.equal(parsed.success, false);
+    assert.deepEqual(parsed.issues!.map(problem), [{ path: "guilds.__proto__", message: "must be a Discord id (digits)" }]);
   });
 });
