@@ -14,10 +14,7 @@ const runtime = typeof (globalThis as { Bun?: unknown }).Bun === "undefined" ? "
 
 describe("Host header and request path", () => {
   let server: Server;
-  const lines: string[] = [];
-  before(async () => {
-    server = await startServer({ ingest: { token: TOKEN }, logger: createLogger("debug", (line) => lines.push(line)) });
-  });
+  before(async () => server = await startServer({ ingest: { token: TOKEN } }));
   after(() => server.stop());
 
   for (const host of ["h/health?", "h/api/version#", "u@h", "h?x", "a, b", "h:1:2", "h\\health"]) {

@@ -25,9 +25,8 @@ describe("hostile sign-ins", () => {
   const lines: string[] = [];
   const clients: Client[] = [];
   const viewer = async () => {
-    const client = await Client.open(wsURL(server));
+    const client = await Client.listed(wsURL(server));
     clients.push(client);
-    await client.next("server-list");
     return client;
   };
   const health = async () => await (await fetch(`${server.url}/health`)).json();
