@@ -9,6 +9,8 @@ import { startServer } from "./helpers/server.ts";
 import { TOKEN } from "./helpers/ingest.ts";
 import { createLogger, type Server } from "../src/mod.ts";
 import { format } from "../src/log.ts";
+import { RepeatedLines } from "../src/log-repeats.ts";
+import { until } from "./helpers/client.ts";
 
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun === "undefined" ? "deno" : "bun";
 
@@ -85,6 +87,20 @@ describe("log lines", () => {
 
   it("quotes a value that holds a backslash, so an escape in the input cannot pass for ours", () => {
     assert.match(format("info", "m", { v: "a\\u0007b" }), / v="a\\\\u0007b"$/);
+  });
+
+  it("sums up repeats when the interval ends, one line per address, and forgets quiet addresses", async () => {
+    const out: string[] = [];
+    const repeats = new RepeatedLines(createLogger("debug", (line) => out.push(line)), "warn", "refused", 20);
+    for (let i = 0; i < 5; i++) repeats.note("10.0.0.1", { path: `/p${i}` });
+    repeats.note("10.0.0.2");
+    assert.equal(out.length, 2, "the first from each address at once");
+    await until(() => out.length === 3, "the interval's summary");
+    assert.match(out[2]!, /WARN refused \(repeated\) addr=10\.0\.0\.1 path=\/p4 repeated=4$/);
+    // A quiet interval later the address is forgotten: its next refusal is logged at once again.
+    await until(() => { repeats.note("10.0.0.2"); return out.length === 4; }, "a fresh first line");
+    assert.match(out[3]!, /WARN refused addr=10\.0\.0\.2$/);
+    repeats.close();
   });
 
   describe("refused ingest requests", () => {
