@@ -25,7 +25,7 @@ export interface AppOptions {
 /**
  * What the router matches: the request's own path, resolved as `requestPath`
  * does, then decoded as hono does. Hono's default reads the path out of the
- * URL the runtime built from the Host header, and Bun builds a relative one
+ * URL the runtime built from the Host header, and one runtime builds a relative one
  * when that header is missing or odd (an HTTP/1.0 health check), which no
  * route matched.
  */

@@ -12,9 +12,9 @@ export const isHostName = (host: string): boolean => v.is(HostName, host);
  * or undefined when it is acceptable. The runtimes build a request's URL from
  * it, so a Host with a path, a query, user info or a second value (`h/health?`,
  * `u@h`, `a, b`) would otherwise change the path the router sees. No Host at
- * all is accepted: HTTP/1.0 has none, and it changes nothing (Bun answers an
- * HTTP/1.1 request without one with 400 itself; Deno does not say which
- * version a request came in, see README).
+ * all is accepted: HTTP/1.0 has none, and it changes nothing (one runtime
+ * answers an HTTP/1.1 request without one with 400 itself; the other does
+ * not say which version a request came in, see README).
  */
 export function hostProblem(host: string | null | undefined): string | undefined {
   if (!host || isHostName(host)) return undefined;

@@ -34,8 +34,8 @@ export const isRootPath = (path: string): boolean =>
  * The path and query a request names, with the path resolved the way a
  * browser resolves it: `.` and `..` segments however they are written (`..`,
  * `%2e%2e`, `.%2e`) are applied and `\` is read as `/` (WHATWG URL rules, for
- * `http:`). Bun hands d-back its requests already resolved so; doing the same
- * here makes Deno agree. Only the path is read: the URL's authority, which
+ * `http:`). One runtime hands d-back its requests already resolved so; doing
+ * the same here makes both agree. Only the path is read: the URL's authority, which
  * the runtimes build from the Host header, never takes part.
  */
 export function requestPath(url: string): { path: string; search: string } {
