@@ -14,7 +14,7 @@ export interface ClusterOptions {
   prefix?: string;
   state: State;
   log: Logger;
-  /** This instance's name in /health and in lease holders. Default: the process id and a random part (no host name: Deno would ask for --allow-sys). */
+  /** This instance's name in /health and in lease holders. Default: the process id and a random part (not the host name: reading it may need a permission the runtime was not given). */
   id?: string;
   leaseTimings?: Partial<LeaseTimings>;
 }
