@@ -177,6 +177,13 @@ export const settings = {
     default: String(defaultLimits.idleTimeoutSeconds),
     help: "a viewer that answers no ping for this long is closed",
   },
+  "header-timeout": {
+    env: "DBACK_HEADER_TIMEOUT",
+    value: "SECONDS",
+    schema: wholeNumber(1, 255),
+    default: String(defaultLimits.headerTimeoutSeconds),
+    help: "a connection that sends no whole request for this long, or stays idle between requests, is closed",
+  },
 } satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 
 /** Flags that do something instead of starting the server. */
