@@ -231,3 +231,39 @@ describe("hostile: protocol errors (item 16)", () => {
     });
   }
 });
+
+describe("hostile: oversized frames (item 6)", () => {
+  /** A masked binary frame of `n` bytes with a 64-bit length (binary: no UTF-8 to check). */
+  const big = (n: number) => {
+    const head = new Uint8Array(14);
+    head[0] = 0x82;
+    head[1] = 0x80 | 127;
+    new DataView(head.buffer).setBigUint64(2, BigInt(n));
+    head.set(randomBytes(4), 10);
+    return { head, payload: new Uint8Array(n) };
+  };
+
+  it(isDeno
+    ? "Deno reads an oversized frame whole before it can be refused with 1009 (README)"
+    : "Bun refuses an oversized frame by its header, with 1009", async () => {
+    const server = await startServer({ limits: { maxFrameBytes: 4096 } });
+    try {
+      const viewer = await RawSocket.open(server.port);
+      await viewer.next("server-list");
+      const { head, payload } = big(1024 * 1024);
+      viewer.tcp.write(head);
+      viewer.tcp.write(payload.subarray(0, 1024));
+      if (isDeno) {
+        await sleep(500);
+        assert.equal(viewer.close, undefined, "not refused while the frame is still arriving");
+        viewer.tcp.write(payload.subarray(1024));
+      }
+      await until(() => viewer.close !== undefined, "the close frame");
+      assert.equal(viewer.close!.code, 1009);
+      viewer.destroy();
+      await allReleased(server.url);
+    } finally {
+      await server.stop();
+    }
+  });
+});
