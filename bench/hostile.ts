@@ -13,7 +13,7 @@
 import { connect, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import process from "node:process";
-import { memory, path, resetPeak, type RuntimeName, runScript, ServerProc, sleep } from "./proc.ts";
+import { memory, path, resetPeak, runScript, type RuntimeName, ServerProc, sleep } from "./proc.ts";
 import { putGuild, TOKEN } from "./fixture.ts";
 
 const runtime = (process.argv[2] ?? "bun") as RuntimeName;
@@ -36,7 +36,11 @@ function viewer(port: number): Promise<Socket> {
 /** A masked client frame; `payload` is sent as is (the server unmasks it into other bytes, fine for binary). */
 function frame(opcode: number, payload: Uint8Array): Uint8Array {
   const n = payload.length;
-  const head = n < 126 ? [0x80 | opcode, 0x80 | n] : n < 65536 ? [0x80 | opcode, 0x80 | 126, n >> 8, n & 255] : undefined;
+  const head = n < 126
+    ? [0x80 | opcode, 0x80 | n]
+    : n < 65536
+    ? [0x80 | opcode, 0x80 | 126, n >> 8, n & 255]
+    : undefined;
   const h = head ? new Uint8Array(head) : new Uint8Array(10);
   if (!head) {
     h[0] = 0x80 | opcode;
@@ -65,7 +69,11 @@ async function attack(name: string, server: ServerProc, run: (port: number) => P
   await sleep(4000);
   const health = await (await fetch(server.url + "/health")).json();
   const { viewers, joined, connections, addresses } = health;
-  console.log(`${runtime} ${name}: RSS ${mb(before)} → peak ${mb(peak)}; after: ${JSON.stringify({ viewers, joined, connections, addresses })}`);
+  console.log(
+    `${runtime} ${name}: RSS ${mb(before)} → peak ${mb(peak)}; after: ${
+      JSON.stringify({ viewers, joined, connections, addresses })
+    }`,
+  );
 }
 
 /** Runs `attacks` against a fresh CLI server started with `flags`. */

@@ -10,7 +10,7 @@ import { sleep, until } from "./helpers/client.ts";
 import { RawSocket, Refused } from "./helpers/raw-socket.ts";
 import { ALPHA, PumpSource } from "./helpers/pump-source.ts";
 import { cliCommand, startCommand } from "./helpers/cli.ts";
-import type { Server } from "../src/mod.ts";
+import type { Server, ServerOptions } from "../src/mod.ts";
 
 const isDeno = "Deno" in globalThis;
 
@@ -34,12 +34,29 @@ const health = (url: string) => fetch(url + "/health").then((r) => r.json(), () 
 /** Waits until every counter of a viewer or connection is back to 0. */
 async function allReleased(url: string): Promise<void> {
   let last: Record<string, number> = {};
-  await until(() => (health(url).then((h) => last = h), ["viewers", "joined", "connections", "addresses"].every((k) => last[k] === 0)),
-    "health counters back to 0", 15_000).catch(() => assert.fail(`counters not back to 0: ${JSON.stringify(last)}`));
+  await until(
+    () => (health(url).then((h) => last = h),
+      ["viewers", "joined", "connections", "addresses"].every((k) => last[k] === 0)),
+    "health counters back to 0",
+    15_000,
+  ).catch(() => assert.fail(`counters not back to 0: ${JSON.stringify(last)}`));
+}
+
+/** Starts a server, runs `attack` on it, and checks that every place it took is given back. */
+async function attacked(options: ServerOptions, attack: (server: Server) => Promise<void>): Promise<void> {
+  const server = await startServer(options);
+  try {
+    await attack(server);
+    await allReleased(server.url);
+  } finally {
+    await server.stop();
+  }
 }
 
 describe("hostile: descriptor exhaustion (item 1)", () => {
-  it("keeps running when the process runs out of file descriptors, and serves again once they are free", { timeout: 60_000 }, async () => {
+  it("keeps running when the process runs out of file descriptors, and serves again once they are free", {
+    timeout: 60_000,
+  }, async () => {
     const [cmd, argv] = cliCommand(["--port", "0", "--header-timeout", "2"]);
     const server = await startCommand(["sh", ["-c", 'ulimit -n 128; exec "$0" "$@"', cmd, ...argv]]);
     const flood: ReturnType<typeof tcp>[] = [];
@@ -71,32 +88,40 @@ describe("hostile: connections that never finish a request (item 2)", () => {
     keptAlive: tcp(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
   });
 
-  it(isDeno
-    ? "Deno: has no header or idle timeout (denoland/deno#3515); held connections stay until descriptors run out (item 1)"
-    : "Bun: closes kept-alive connections and unfinished bodies after --header-timeout, idle and trickling ones at its own ~12 s", { timeout: 40_000 }, async () => {
-    const server = await startServer({ limits: { headerTimeoutSeconds: 1 } });
-    try {
-      const held = attacks(server.port);
-      if (isDeno) {
-        await sleep(3000);
-        for (const [name, c] of Object.entries(held)) assert.ok(c.isOpen(), `${name}: Deno closed it (README's Limits must change)`);
-        for (const c of Object.values(held)) c.socket.destroy();
-      } else {
-        // Bun's timer ticks every 4 s: a 1 s timeout fires after 4–8 s (its default of 10 s after 12).
-        const late = sleep(9500).then(() => "late");
-        assert.notEqual(await Promise.race([Promise.all([held.keptAlive.ended, held.body.ended]), late]), "late", "closed after the header timeout");
-        await Promise.all([held.idle.ended, held.trickled.ended]);
-      }
-    } finally {
-      await server.stop();
-    }
-  });
+  it(
+    isDeno
+      ? "Deno: has no header or idle timeout (denoland/deno#3515); held connections stay until descriptors run out (item 1)"
+      : "Bun: closes kept-alive connections and unfinished bodies after --header-timeout, idle and trickling ones at its own ~12 s",
+    { timeout: 40_000 },
+    async () => {
+      await attacked({ limits: { headerTimeoutSeconds: 1 } }, async (server) => {
+        const held = attacks(server.port);
+        if (isDeno) {
+          await sleep(3000);
+          for (const [name, c] of Object.entries(held)) {
+            assert.ok(c.isOpen(), `${name}: Deno closed it (README's Limits must change)`);
+          }
+          for (const c of Object.values(held)) {
+            c.socket.destroy();
+          }
+        } else {
+          // Bun's timer ticks every 4 s: a 1 s timeout fires after 4–8 s (its default of 10 s after 12).
+          const late = sleep(9500).then(() => "late");
+          assert.notEqual(
+            await Promise.race([Promise.all([held.keptAlive.ended, held.body.ended]), late]),
+            "late",
+            "closed after the header timeout",
+          );
+          await Promise.all([held.idle.ended, held.trickled.ended]);
+        }
+      });
+    },
+  );
 });
 
 describe("hostile: reset upgrades (item 3)", () => {
   it("gives back the place of an upgrade whose connection is gone before it opens", { timeout: 30_000 }, async () => {
-    const server = await startServer({ limits: { headerTimeoutSeconds: 1, maxConnectionsPerAddress: 2 } });
-    try {
+    await attacked({ limits: { headerTimeoutSeconds: 1, maxConnectionsPerAddress: 2 } }, async (server) => {
       for (let i = 0; i < 6; i++) {
         const c = tcp(server.port, upgradeRequest(server.port));
         c.socket.on("connect", () => setImmediate(() => c.socket.resetAndDestroy?.() ?? c.socket.destroy()));
@@ -106,17 +131,13 @@ describe("hostile: reset upgrades (item 3)", () => {
       const viewer = await RawSocket.open(server.port);
       await viewer.next("server-list");
       viewer.destroy();
-      await allReleased(server.url);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
 describe("hostile: closed viewers that never answer the close (item 4)", () => {
   it("drops them within a few seconds and counts them until then", { timeout: 30_000 }, async () => {
-    const server = await startServer({ limits: { maxFrameBytes: 1024, maxConnectionsPerAddress: 3 } });
-    try {
+    await attacked({ limits: { maxFrameBytes: 1024, maxConnectionsPerAddress: 3 } }, async (server) => {
       const viewers = await Promise.all([0, 1, 2].map(() => RawSocket.open(server.port)));
       for (const v of viewers) {
         await v.next("server-list");
@@ -128,10 +149,7 @@ describe("hostile: closed viewers that never answer the close (item 4)", () => {
         assert.ok(refused instanceof Refused && refused.status === 429, "closed but not gone: still counted");
       }
       await Promise.all(viewers.map((v) => v.ended)); // the peer never answered; d-back dropped it
-      await allReleased(server.url);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
@@ -151,46 +169,44 @@ class BigSource extends PumpSource {
 }
 
 describe("hostile: a viewer that never reads (item 5)", () => {
-  it("is closed before d-back queues more than the unsent-data bound on top of its largest frame", { timeout: 30_000 }, async () => {
-    const server = await startServer({ source: new BigSource(15_000), limits: { maxBufferedBytes: 64 * 1024, rateBurst: 100 } });
-    try {
-      const viewer = await RawSocket.open(server.port);
-      await viewer.next("server-list");
-      viewer.stopReading();
-      const connect = JSON.stringify({ type: "connect", data: { server: "alpha" } });
-      for (let i = 0; i < 40; i++) viewer.send(connect);
-      await until(() => server.viewers === 0, "the viewer to be closed");
-      viewer.resumeReading();
-      await viewer.ended;
-      const joins = viewer.messages.filter((m) => m.type === "server-join");
-      const size = JSON.stringify(joins[0]).length;
-      assert.ok(size > 1_000_000, `a big server-join (${size} bytes)`);
-      // What reached the peer is what the kernel's buffers held plus what d-back queued: a few joins, not forty.
-      assert.ok(joins.length <= 6, `${joins.length} server-joins were queued for a viewer that never read`);
-      await allReleased(server.url);
-    } finally {
-      await server.stop();
-    }
-  });
+  it(
+    "is closed before d-back queues more than the unsent-data bound on top of its largest frame",
+    { timeout: 30_000 },
+    async () => {
+      await attacked(
+        { source: new BigSource(15_000), limits: { maxBufferedBytes: 64 * 1024, rateBurst: 100 } },
+        async (server) => {
+          const viewer = await RawSocket.open(server.port);
+          await viewer.next("server-list");
+          viewer.stopReading();
+          const connect = JSON.stringify({ type: "connect", data: { server: "alpha" } });
+          for (let i = 0; i < 40; i++) viewer.send(connect);
+          await until(() => server.viewers === 0, "the viewer to be closed");
+          viewer.resumeReading();
+          await viewer.ended;
+          const joins = viewer.messages.filter((m) => m.type === "server-join");
+          const size = JSON.stringify(joins[0]).length;
+          assert.ok(size > 1_000_000, `a big server-join (${size} bytes)`);
+          // What reached the peer is what the kernel's buffers held plus what d-back queued: a few joins, not forty.
+          assert.ok(joins.length <= 6, `${joins.length} server-joins were queued for a viewer that never read`);
+        },
+      );
+    },
+  );
 });
 
 describe("hostile: silent viewers (item 15)", () => {
   it("drops a viewer that answers no ping within a second of --idle-timeout", { timeout: 30_000 }, async () => {
-    const server = await startServer({ limits: { idleTimeoutSeconds: 2 } });
-    try {
+    await attacked({ limits: { idleTimeoutSeconds: 2 } }, async (server) => {
       const viewer = await RawSocket.open(server.port);
       const opened = performance.now();
       await viewer.ended;
       const after = (performance.now() - opened) / 1000;
       assert.ok(viewer.pings >= 1, "pinged first");
       assert.ok(after >= 1.9 && after <= 3, `dropped after ${after.toFixed(1)} s`);
-      await allReleased(server.url);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
-
 
 /** One frame as a client would send it (masked unless told otherwise); payloads under 126 bytes. */
 function frame(opcode: number, payload: Uint8Array, { masked = true, fin = true } = {}): Uint8Array {
@@ -207,8 +223,7 @@ describe("hostile: protocol errors (item 16)", () => {
   ] as const;
   for (const [label, bytes, code] of cases) {
     it(`${label}: ${isDeno ? "Deno ends the connection without a close frame, or reads it (README)" : `Bun closes with ${code}`}`, async () => {
-      const server = await startServer();
-      try {
+      await attacked({}, async (server) => {
         const viewer = await RawSocket.open(server.port);
         await viewer.next("server-list");
         viewer.tcp.write(bytes);
@@ -224,10 +239,7 @@ describe("hostile: protocol errors (item 16)", () => {
           await viewer.ended;
           assert.equal(viewer.close, undefined, "no close frame");
         }
-        await allReleased(server.url);
-      } finally {
-        await server.stop();
-      }
+      });
     });
   }
 });
@@ -243,27 +255,26 @@ describe("hostile: oversized frames (item 6)", () => {
     return { head, payload: new Uint8Array(n) };
   };
 
-  it(isDeno
-    ? "Deno reads an oversized frame whole before it can be refused with 1009 (README)"
-    : "Bun refuses an oversized frame by its header, with 1009", async () => {
-    const server = await startServer({ limits: { maxFrameBytes: 4096 } });
-    try {
-      const viewer = await RawSocket.open(server.port);
-      await viewer.next("server-list");
-      const { head, payload } = big(1024 * 1024);
-      viewer.tcp.write(head);
-      viewer.tcp.write(payload.subarray(0, 1024));
-      if (isDeno) {
-        await sleep(500);
-        assert.equal(viewer.close, undefined, "not refused while the frame is still arriving");
-        viewer.tcp.write(payload.subarray(1024));
-      }
-      await until(() => viewer.close !== undefined, "the close frame");
-      assert.equal(viewer.close!.code, 1009);
-      viewer.destroy();
-      await allReleased(server.url);
-    } finally {
-      await server.stop();
-    }
-  });
+  it(
+    isDeno
+      ? "Deno reads an oversized frame whole before it can be refused with 1009 (README)"
+      : "Bun refuses an oversized frame by its header, with 1009",
+    async () => {
+      await attacked({ limits: { maxFrameBytes: 4096 } }, async (server) => {
+        const viewer = await RawSocket.open(server.port);
+        await viewer.next("server-list");
+        const { head, payload } = big(1024 * 1024);
+        viewer.tcp.write(head);
+        viewer.tcp.write(payload.subarray(0, 1024));
+        if (isDeno) {
+          await sleep(500);
+          assert.equal(viewer.close, undefined, "not refused while the frame is still arriving");
+          viewer.tcp.write(payload.subarray(1024));
+        }
+        await until(() => viewer.close !== undefined, "the close frame");
+        assert.equal(viewer.close!.code, 1009);
+        viewer.destroy();
+      });
+    },
+  );
 });

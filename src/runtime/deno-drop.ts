@@ -27,7 +27,9 @@ function lookUp(socket: WebSocket): boolean {
     const internals = deno.internal ? deno[deno.internal] : undefined;
     tryClose = typeof internals?.core?.tryClose === "function" ? internals.core.tryClose : null;
   }
-  if (ridKey === undefined) ridKey = Object.getOwnPropertySymbols(socket).find((s) => s.description === "[[rid]]") ?? null;
+  if (ridKey === undefined) {
+    ridKey = Object.getOwnPropertySymbols(socket).find((s) => s.description === "[[rid]]") ?? null;
+  }
   return tryClose !== null && ridKey !== null;
 }
 
