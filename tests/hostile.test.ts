@@ -244,6 +244,22 @@ describe("hostile: protocol errors (item 16)", () => {
   }
 });
 
+describe("hostile: a flood past the rate limit (item 16)", () => {
+  it(
+    isDeno ? "Deno ends the connection without the 1008 close frame (README)" : "Bun closes it with 1008",
+    async () => {
+      await attacked({ limits: { ratePerSecond: 10, rateBurst: 5 } }, async (server) => {
+        const viewer = await RawSocket.open(server.port);
+        await viewer.next("server-list");
+        for (let i = 0; i < 3000; i++) viewer.send("{");
+        await viewer.ended;
+        // Deno ends the connection at the first frame that arrives after its close, with the flood unread.
+        assert.deepEqual(viewer.close?.code, isDeno ? undefined : 1008);
+      });
+    },
+  );
+});
+
 describe("hostile: oversized frames (item 6)", () => {
   /** A masked binary frame of `n` bytes with a 64-bit length (binary: no UTF-8 to check). */
   const big = (n: number) => {
