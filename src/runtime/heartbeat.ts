@@ -15,8 +15,8 @@ const ROUND_MS = 500;
  * heard (so a peer has the second half to answer, as on Deno). One timer for
  * all sockets, every `ROUND_MS` at most, so a silent peer is dropped between
  * the timeout and half a second after it; each round costs one pass over
- * them. Only an unanswered ping drops a socket, so a stalled event loop that
- * delays the rounds cannot.
+ * them. Only a ping left unanswered for half the timeout drops a socket, so
+ * a stalled event loop that delays the rounds cannot.
  *
  * For runtimes whose own idle timer restarts when the server *sends*: there,
  * a dead peer in a busy guild keeps receiving events, so it never looks idle
@@ -55,7 +55,7 @@ export class Heartbeat<S> {
         if (now - at.heard < timeout / 2) continue;
         at.pinged = now;
         this.#o.ping(socket);
-      } else if (now - at.heard >= timeout) {
+      } else if (now - at.heard >= timeout && now - at.pinged >= timeout / 2) {
         this.#sockets.delete(socket);
         this.#o.drop(socket);
       }
