@@ -59,6 +59,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
       rateBurst: s["rate-burst"],
       maxBufferedBytes: s["max-buffered-bytes"],
       idleTimeoutSeconds: s["idle-timeout"],
+      headerTimeoutSeconds: s["header-timeout"],
     },
     logger,
   });

@@ -265,13 +265,19 @@ export class Server {
     this.#cluster?.start();
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
-      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
+      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
       this.#listening = await this.runtime.listen({
         port: this.#options.port ?? 3000,
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0), maxBufferedBytes, idleTimeoutSeconds },
+        sockets: {
+          maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
+          maxBufferedBytes,
+          idleTimeoutSeconds,
+          headerTimeoutSeconds,
+        },
+        warn: (message, fields) => this.log.warn(message, fields),
       });
     } catch (error) {
       this.#world = undefined;
@@ -372,6 +378,8 @@ export class Server {
       this.log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
     return {
       onOpen: (_: Event, socket: Viewer["socket"]) => {
+        // The place is held until the connection is really gone, not just closed.
+        this.runtime.gone(socket).then(() => ticket.release());
         viewer = new Viewer(socket, ++this.#nextId, ticket.address, new RateLimit(ratePerSecond, rateBurst), ctx);
         this.#viewers.set(viewer, ticket);
         if (this.#stopping) return viewer.end(Close.goingAway);
@@ -382,8 +390,7 @@ export class Server {
         Promise.resolve(viewer?.receive(data)).catch(fail("message failed"));
       },
       onClose: (event: CloseEvent) => {
-        ticket.release();
-        if (!viewer) return;
+        if (!viewer) return ticket.release();
         if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
           this.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
         }
@@ -393,12 +400,9 @@ export class Server {
     };
   }
 
-  /** Forgets a viewer whose socket is closed or closing, and gives its place back. */
+  /** Forgets a viewer whose socket is closed or closing (its place is given back once the connection is gone). */
   #gone(viewer: Viewer): void {
-    const ticket = this.#viewers.get(viewer);
-    if (!ticket) return;
-    this.#viewers.delete(viewer);
-    ticket.release();
+    if (!this.#viewers.delete(viewer)) return;
     if (this.#viewers.size === 0) this.#allGone?.();
   }
 }

@@ -202,6 +202,13 @@ export const settings = {
     default: String(defaultLimits.idleTimeoutSeconds),
     help: "a viewer that answers no ping for this long is closed",
   },
+  "header-timeout": {
+    env: "DBACK_HEADER_TIMEOUT",
+    value: "SECONDS",
+    schema: wholeNumber(1, 255),
+    default: String(defaultLimits.headerTimeoutSeconds),
+    help: "a connection that sends no whole request for this long, or idles between requests, is closed (Bun only); an upgrade that never opens gives its place back after as long",
+  },
 } satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 
 /** Flags that do something instead of starting the server. */
