@@ -1,9 +1,9 @@
 // The Discord gateway source against a fake Discord on 127.0.0.1: what a viewer sees is what the fake says.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Client } from "./helpers/client.ts";
+import { Client, until } from "./helpers/client.ts";
 import { wsURL } from "./helpers/server.ts";
-import { pixelTown, startDiscord } from "./helpers/discord-world.ts";
+import { member, pixelTown, startDiscord } from "./helpers/discord-world.ts";
 
 const PIXEL = "100000000000000001";
 let running: Awaited<ReturnType<typeof startDiscord>> | undefined;
@@ -25,6 +25,91 @@ describe("the Discord source", () => {
         "200000000000000002": { uid: "200000000000000002", username: "Bobby", status: "idle", roleColor: "#3498db" },
         "200000000000000003": { uid: "200000000000000003", username: "carol", status: "offline", roleColor: "#ffffff" },
       });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("sends viewers exactly the presences and messages that describe each change, in order", async () => {
+    running = await startDiscord([pixelTown()]);
+    const { fake } = running;
+    const { client } = await Client.joined(wsURL(running.server));
+    const next = async () => {
+      const frame = await client.next();
+      assert.equal(frame.server, PIXEL);
+      return frame.data;
+    };
+    try {
+      // A status change; then an activity-only change, which d-zone cannot show: nothing.
+      fake.presence(PIXEL, "200000000000000003", "dnd");
+      assert.deepEqual(await next(), { uid: "200000000000000003", status: "dnd", username: "carol", roleColor: "#ffffff" });
+      fake.presence(PIXEL, "200000000000000003", "dnd", [{ name: "a game", type: 0 }]);
+      fake.presence(PIXEL, "200000000000000001", "invisible");
+      assert.deepEqual(await next(), { uid: "200000000000000001", status: "offline", username: "Ally", roleColor: "#e91e63" });
+
+      // A join arrives offline with name and colour; a bot joining shows nothing; a nick change; a leave.
+      fake.addMember(PIXEL, member("200000000000000005", "dave", { roles: ["300000000000000002"] }));
+      assert.deepEqual(await next(), { uid: "200000000000000005", status: "offline", username: "dave", roleColor: "#3498db" });
+      fake.addMember(PIXEL, member("200000000000000006", "other-bot", { bot: true }));
+      fake.updateMember(PIXEL, "200000000000000005", { nick: "Dave the Brave" });
+      assert.deepEqual(await next(), { uid: "200000000000000005", status: "offline", username: "Dave the Brave", roleColor: "#3498db" });
+      fake.removeMember(PIXEL, "200000000000000002");
+      assert.deepEqual(await next(), { uid: "200000000000000002", status: "offline", delete: true });
+
+      // Roles: a colour hidden under a higher coloured role changes nothing; the top one recolours its carriers.
+      fake.setRole(PIXEL, { id: "300000000000000002", name: "Regulars", color: 0x00ff00, position: 1 });
+      assert.deepEqual(await next(), { uid: "200000000000000005", status: "offline", username: "Dave the Brave", roleColor: "#00ff00" });
+      fake.setRole(PIXEL, { id: "300000000000000001", name: "Mods", color: 0x123456, position: 2 });
+      assert.deepEqual(await next(), { uid: "200000000000000001", status: "offline", username: "Ally", roleColor: "#123456" });
+      fake.deleteRole(PIXEL, "300000000000000001");
+      assert.deepEqual(await next(), { uid: "200000000000000001", status: "offline", username: "Ally", roleColor: "#00ff00" });
+      fake.setRole(PIXEL, { id: "300000000000000009", name: "New", color: 0xabcdef, position: 9 });
+
+      // Messages: mentions rendered; a bot's message and an empty one send nothing; long text is cut.
+      fake.message(PIXEL, "200000000000000003", "hi <@200000000000000001> see <#400000000000000001> <@&300000000000000002> <:blob:123>", "400000000000000001");
+      assert.deepEqual(await next(), { uid: "200000000000000003", message: "hi @Ally see #general @Regulars :blob:", channel: "400000000000000001" });
+      fake.message(PIXEL, "200000000000000004", "beep", "400000000000000001");
+      fake.message(PIXEL, "200000000000000003", "", "400000000000000001");
+      fake.message(PIXEL, "200000000000000003", "x".repeat(5000), "400000000000000001");
+      const long = await next();
+      assert.equal(long.message.length, 300);
+      assert.ok(long.message.endsWith("…"));
+      assert.deepEqual(client.drain(), [], "nothing else");
+
+      // A new viewer sees the same world.
+      const second = await Client.joined(wsURL(running.server));
+      assert.deepEqual(Object.keys(second.join.data.users).sort(), ["200000000000000001", "200000000000000003", "200000000000000005"]);
+      await second.client.close();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("follows the guilds the bot joins, leaves and renames", async () => {
+    running = await startDiscord([pixelTown()]);
+    const { fake } = running;
+    const { client } = await Client.joined(wsURL(running.server));
+    try {
+      fake.join({ id: "100000000000000002", name: "Second Place", members: [member("200000000000000010", "erin")] });
+      fake.rename(PIXEL, "Pixel City");
+      const state = running.server.state;
+      await until(() => state.size === 2 && state.get(PIXEL)?.info.name === "Pixel City", "the join and the rename");
+      const list = await Client.open(wsURL(running.server));
+      const frame = await list.next("server-list");
+      await list.close();
+      assert.deepEqual(frame.data, {
+        [PIXEL]: { id: "pixel-city", name: "Pixel City", default: true, passworded: false },
+        "100000000000000002": { id: "second-place", name: "Second Place", default: false, passworded: false },
+      });
+      fake.leave(PIXEL);
+      const gone = await client.next("error");
+      assert.match(gone.data.message, /./);
+      await until(() => state.size === 1, "the leave");
+      const after = await Client.open(wsURL(running.server));
+      const left = await after.next("server-list");
+      await after.close();
+      assert.deepEqual(Object.keys(left.data), ["100000000000000002"]);
+      assert.equal(left.data["100000000000000002"].default, true, "exactly one default");
     } finally {
       await client.close();
     }

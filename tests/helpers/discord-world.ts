@@ -39,9 +39,11 @@ export async function startDiscord(
   guilds: FakeGuildInit[],
   options: Partial<FakeGatewayOptions> = {},
   server: ServerOptions = {},
+  prepare: (fake: FakeGateway) => void = () => {},
 ): Promise<{ fake: FakeGateway; server: Server; stop(): Promise<void> }> {
   const fake = await FakeGateway.start({ token: BOT_TOKEN, ...options });
   for (const g of guilds) fake.addGuild(g);
+  prepare(fake);
   const { discordBot, ...rest } = server;
   const started = await startServer({
     discord: { apiBase: fake.apiBase },

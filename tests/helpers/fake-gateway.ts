@@ -83,14 +83,15 @@ export class FakeGateway {
   readonly options: Required<FakeGatewayOptions>;
   readonly guilds = new Map<string, FakeGuild>();
   /** What clients sent: every payload, in order, with the connection it came on. */
-  readonly received: { conn: number; op: number; d: unknown }[] = [];
-  /** Stop answering heartbeats (a zombie connection). */
-  zombie = false;
+  readonly received: { conn: number; op: number; d: unknown; at: number }[] = [];
   /** The next op 8 is answered with RATE_LIMITED and this retry_after (seconds). */
   rateLimitNext: number | undefined;
   #sessions = new Map<string, Session>();
   #current: Session | undefined;
   #conns = 0;
+  #quiet = false;
+  /** The connection that no longer answers heartbeats (a zombie). */
+  #zombie = 0;
 
   private constructor(rest: FakeDiscord, ws: WsServer, options: FakeGatewayOptions) {
     this.rest = rest;
@@ -241,10 +242,25 @@ export class FakeGateway {
   /** Sends a dispatch on the current session; while disconnected it waits in the session's log for a resume. */
   dispatch(t: string, d: unknown): void {
     const session = this.#current;
-    if (!session) return;
+    if (!session || this.#quiet) return;
     const s = ++session.seq;
     session.log.push({ s, t, d });
     session.peer?.send(JSON.stringify({ op: 0, t, s, d }));
+  }
+
+  /** Changes the world without telling anyone (events a client lost for good); a new session sees them. */
+  quietly(change: () => void): void {
+    this.#quiet = true;
+    try {
+      change();
+    } finally {
+      this.#quiet = false;
+    }
+  }
+
+  /** The current connection stays open but stops answering heartbeats (a zombie); later ones answer again. */
+  stopAcking(): void {
+    this.#zombie = this.#conns;
   }
 
   /** The connection vanishes without a close frame. */
@@ -275,9 +291,9 @@ export class FakeGateway {
     let session: Session | undefined;
     peer.onText = (text) => {
       const { op, d } = JSON.parse(text) as { op: number; d: any };
-      this.received.push({ conn, op, d });
+      this.received.push({ conn, op, d, at: Date.now() });
       if (op === 1) {
-        if (!this.zombie) peer.send(JSON.stringify({ op: 11 }));
+        if (conn !== this.#zombie) peer.send(JSON.stringify({ op: 11 }));
       } else if (op === 2) {
         if (d.token !== this.options.token) return peer.close(4004, "Authentication failed.");
         if (PRIVILEGED.some(([intent, flags]) => (d.intents & intent) && !(this.options.flags & flags))) return peer.close(4014, "Disallowed intent(s).");
