@@ -90,6 +90,8 @@ export class FakeGateway {
   #current: Session | undefined;
   #conns = 0;
   #quiet = false;
+  /** Close every IDENTIFY with this code (4004: a token reset since /gateway/bot was asked). */
+  closeOnIdentify: number | undefined;
   /** The connection that no longer answers heartbeats (a zombie). */
   #zombie = 0;
 
@@ -296,6 +298,7 @@ export class FakeGateway {
         if (conn !== this.#zombie) peer.send(JSON.stringify({ op: 11 }));
       } else if (op === 2) {
         if (d.token !== this.options.token) return peer.close(4004, "Authentication failed.");
+        if (this.closeOnIdentify) return peer.close(this.closeOnIdentify, "Refused by the test.");
         if (PRIVILEGED.some(([intent, flags]) => (d.intents & intent) && !(this.options.flags & flags))) return peer.close(4014, "Disallowed intent(s).");
         session = { id: `session-${conn}`, seq: 0, log: [], peer };
         this.#sessions.set(session.id, session);

@@ -50,6 +50,7 @@ const handlers: Record<string, Handler> = {
     // no longer names were left while d-back was away.
     source.requests.reset();
     source.complete.clear();
+    source.loadedLogged = false;
     source.expected.clear();
     for (const id of named) source.expected.add(id);
     for (const id of [...source.rosters.keys()]) if (!source.expected.has(id)) source.drop(id);

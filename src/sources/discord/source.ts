@@ -57,6 +57,8 @@ export class DiscordSource implements DataSource {
   /** READY has come in this process. */
   sawReady = false;
   inviteLogged = false;
+  /** "guilds loaded" was logged for this session. */
+  loadedLogged = false;
   #options: DiscordSourceOptions;
   #list: readonly GuildInfo[] = [];
 
@@ -131,6 +133,10 @@ export class DiscordSource implements DataSource {
     if (!roster || !info) return;
     this.complete.add(guildId);
     this.state.putGuild(info, roster.users());
+    if (this.ready() && !this.loadedLogged) {
+      this.loadedLogged = true;
+      this.log.info("discord guilds loaded", { guilds: this.rosters.size, members: [...this.rosters.values()].reduce((n, r) => n + r.members.size, 0) });
+    }
   }
 
   /** Rebuilds the guild list (names, short ids, default) after guilds came, went or were renamed, and tells state. */
