@@ -3,7 +3,9 @@ import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Client, until } from "./helpers/client.ts";
 import { wsURL } from "./helpers/server.ts";
-import { member, pixelTown, startDiscord } from "./helpers/discord-world.ts";
+import * as v from "valibot";
+import { BOT_TOKEN, member, pixelTown, startDiscord } from "./helpers/discord-world.ts";
+import { DiscordSettings } from "../src/sources/discord/guild-settings.ts";
 
 const PIXEL = "100000000000000001";
 let running: Awaited<ReturnType<typeof startDiscord>> | undefined;
@@ -110,6 +112,81 @@ describe("the Discord source", () => {
       await after.close();
       assert.deepEqual(Object.keys(left.data), ["100000000000000002"]);
       assert.equal(left.data["100000000000000002"].default, true, "exactly one default");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("applies the guild settings: allow-list, short ids, default, password, bots shown, offline members hidden", async () => {
+    const SECOND = "100000000000000002";
+    const settings = v.parse(DiscordSettings, {
+      only: [PIXEL, SECOND],
+      hideBots: false,
+      guilds: { [SECOND]: { id: "second", default: true, password: "hunter22", hideOffline: true } },
+    });
+    running = await startDiscord([
+      pixelTown(),
+      {
+        id: SECOND,
+        name: "Second Place",
+        members: [member("200000000000000010", "erin"), member("200000000000000011", "fay")],
+        presences: { "200000000000000010": "online" },
+      },
+      { id: "100000000000000003", name: "Not Shown", members: [member("200000000000000012", "gus")] },
+    ], {}, { discordBot: { token: BOT_TOKEN, settings } });
+    const { fake, server } = running;
+    const town = await Client.joined(wsURL(server), "pixel-town");
+    assert.deepEqual(town.list.data, {
+      [PIXEL]: { id: "pixel-town", name: "Pixel Town", default: false, passworded: false },
+      [SECOND]: { id: "second", name: "Second Place", default: true, passworded: true },
+    });
+    assert.equal(town.join.data.users["200000000000000004"].username, "helper-bot", "bots shown when asked");
+    await town.client.close();
+
+    const client = await Client.open(wsURL(server));
+    await client.next("server-list");
+    client.connect({ server: "default", password: "hunter22" });
+    const join = await client.next("server-join");
+    try {
+      assert.deepEqual(Object.keys(join.data.users), ["200000000000000010"], "offline members hidden");
+      fake.presence(SECOND, "200000000000000010", "offline");
+      assert.deepEqual((await client.next("presence")).data, { uid: "200000000000000010", status: "offline", delete: true });
+      fake.presence(SECOND, "200000000000000011", "idle");
+      assert.deepEqual((await client.next("presence")).data, { uid: "200000000000000011", status: "idle", username: "fay", roleColor: "#ffffff" });
+    } finally {
+      await client.close();
+    }
+    const source = server.world.source;
+    await until(() => typeof source.status?.().latencyMs === "number", "a heartbeat ACK");
+    assert.deepEqual({ ...source.status!(), latencyMs: 0 }, {
+      connected: true,
+      state: "ready",
+      session: "open",
+      latencyMs: 0,
+      guilds: 2,
+      loading: 0,
+      memberRequests: 0,
+    });
+    assert.equal(source.ready!(), true);
+  });
+
+  it("keeps an unavailable guild's last picture and settles it again when it is back", async () => {
+    running = await startDiscord([pixelTown()]);
+    const { fake, server } = running;
+    const { client } = await Client.joined(wsURL(server));
+    try {
+      fake.dispatch("GUILD_DELETE", { id: PIXEL, unavailable: true });
+      await until(() => !server.world.source.ready!(), "the outage");
+      fake.presence(PIXEL, "200000000000000003", "online");
+      assert.equal(server.state.size, 1, "still shown");
+      fake.quietly(() => fake.presence(PIXEL, "200000000000000002", "dnd"));
+      fake.dispatch("GUILD_CREATE", { ...fake.guildCreate(PIXEL) });
+      await until(() => client.frames.filter((f) => f.type === "presence").length >= 2, "the difference");
+      assert.deepEqual(client.drain().map((f) => [f.data.uid, f.data.status]).sort(), [
+        ["200000000000000002", "dnd"],
+        ["200000000000000003", "online"],
+      ]);
+      assert.equal(server.world.source.ready!(), true);
     } finally {
       await client.close();
     }

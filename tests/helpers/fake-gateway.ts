@@ -365,6 +365,11 @@ export class FakeGateway {
     }));
   }
 
+  /** The GUILD_CREATE a new session would get for this guild now. */
+  guildCreate(guildId: string) {
+    return this.#guildCreate(this.#guild(guildId));
+  }
+
   #guildCreate(g: FakeGuild) {
     const all = [...g.members.values()];
     const large = all.length > this.options.largeThreshold;

@@ -78,7 +78,8 @@ export class GatewaySession {
 
   /**
    * Finds the gateway (`GET /gateway/bot`) and starts connecting. Rejects
-   * with a DiscordFatalError when the token is refused; READY and the rest
+   * with a DiscordFatalError when the token is refused, with an Error when
+   * Discord cannot be reached; READY and the rest
    * come through `onDispatch`.
    */
   async start(): Promise<void> {
@@ -88,7 +89,8 @@ export class GatewaySession {
     } catch (error) {
       this.#state = "closed";
       if (error instanceof DiscordAPIError && error.status === 401) throw new DiscordFatalError(TOKEN_WRONG);
-      throw new DiscordFatalError(`cannot reach Discord's gateway (GET ${this.#options.apiBase}/gateway/bot): ${this.#redact(error)}`);
+      // Not the admin's mistake (Discord down, no network): a plain error, exit code 1.
+      throw new Error(`cannot reach Discord's gateway (GET ${this.#options.apiBase}/gateway/bot): ${this.#redact(error)}`);
     }
     this.#manager.connect().catch((error) => {
       if (this.#state !== "closed") this.#options.log.warn("discord gateway connect failed", { error: this.#redact(error) });
