@@ -5,6 +5,7 @@ import { runCli, startCli } from "./helpers/cli.ts";
 import { Client, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
+import { closedPort } from "./helpers/fake-discord.ts";
 
 let fake: FakeGateway | undefined;
 afterEach(async () => {
@@ -83,5 +84,16 @@ describe("d-back with a Discord bot token", () => {
     const lines = running.log().split("\n").filter((l) => l.includes("oauth2/authorize"));
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /client_id=900000000000000001&scope=bot&permissions=1024/);
+  });
+
+  it("refuses a token that is not shaped like one without echoing it, and says when Discord cannot be reached", async () => {
+    const bad = await runCli(["--discord-token", "not-a-token-but-a-secret"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--discord-token/);
+    assert.ok(!bad.stderr.includes("not-a-token-but-a-secret"));
+    const down = await runCli(["--port", "0"], { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: `http://127.0.0.1:${await closedPort()}/api/v10` });
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /^d-back: cannot reach Discord's gateway/m);
+    assertNoToken(down.stderr);
   });
 });
