@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { encodeFrame, frameHead } from "./ws-frames.ts";
 
 /**
  * A WebSocket server written on node:net, so it runs the same under Deno and
@@ -87,7 +88,7 @@ export class WsPeer {
   }
 
   send(text: string): void {
-    if (!this.#closed) this.#tcp.write(frame(1, Buffer.from(text)));
+    if (!this.#closed) this.#tcp.write(encodeFrame(1, Buffer.from(text)));
   }
 
   /** A close frame with `code`, then the TCP connection ends. */
@@ -96,7 +97,7 @@ export class WsPeer {
     const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
     payload.writeUInt16BE(code, 0);
     payload.write(reason, 2);
-    this.#tcp.end(frame(8, payload));
+    this.#tcp.end(encodeFrame(8, payload));
     this.#closed = true;
   }
 
@@ -109,35 +110,23 @@ export class WsPeer {
   #read(): void {
     for (;;) {
       const b = this.#buffer;
-      if (b.length < 2) return;
-      const fin = (b[0]! & 0x80) !== 0;
-      const opcode = b[0]! & 0x0f;
-      const masked = (b[1]! & 0x80) !== 0;
-      let length = b[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (b.length < 4) return;
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const maskAt = offset;
-      if (masked) offset += 4;
+      const head = frameHead(b);
+      if (!head) return;
+      const { fin, opcode, masked, length } = head;
+      const maskAt = head.offset;
+      const offset = masked ? maskAt + 4 : maskAt;
       if (b.length < offset + length) return;
       const payload = Buffer.from(b.subarray(offset, offset + length));
       if (masked) for (let i = 0; i < payload.length; i++) payload[i]! ^= b[maskAt + (i % 4)]!;
       this.#buffer = b.subarray(offset + length);
       if (opcode === 8) {
         // The client closes: answer with the same code, as a server does.
-        if (!this.#closed) this.#tcp.end(frame(8, payload.subarray(0, 2)));
+        if (!this.#closed) this.#tcp.end(encodeFrame(8, payload.subarray(0, 2)));
         this.#closed = true;
         return;
       }
       if (opcode === 9) {
-        this.#tcp.write(frame(10, payload));
+        this.#tcp.write(encodeFrame(10, payload));
         continue;
       }
       if (opcode === 10) continue;
@@ -148,20 +137,4 @@ export class WsPeer {
       if (!this.#closed) this.onText(text);
     }
   }
-}
-
-/** One unmasked server frame. */
-function frame(opcode: number, payload: Buffer): Buffer {
-  const n = payload.length;
-  const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
-  if (n >= 126 && n < 65536) {
-    head[0] = 0x80 | opcode;
-    head[1] = 126;
-    head.writeUInt16BE(n, 2);
-  } else if (n >= 65536) {
-    head[0] = 0x80 | opcode;
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(n), 2);
-  }
-  return Buffer.concat([head, payload]);
 }
