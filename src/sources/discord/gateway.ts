@@ -92,8 +92,9 @@ export class GatewaySession {
       // Not the admin's mistake (Discord down, no network): a plain error, exit code 1.
       throw new Error(`cannot reach Discord's gateway (GET ${this.#options.apiBase}/gateway/bot): ${this.#redact(error)}`);
     }
+    // Rejects when Discord allows no new session now (the daily identify limit): nothing to retry soon.
     this.#manager.connect().catch((error) => {
-      if (this.#state !== "closed") this.#options.log.warn("discord gateway connect failed", { error: this.#redact(error) });
+      if (this.#state !== "closed") this.#fail(Promise.resolve(`cannot start a Discord gateway session: ${this.#redact(error)}`));
     });
   }
 
