@@ -28,8 +28,8 @@ export function splitApiBase(apiBase: string): { api: string; version: string } 
 
 /**
  * One bot's gateway connection, through @discordjs/ws (simple sharding, no
- * worker threads, no compression: the runtime's own WebSocket on Bun and
- * Deno) and @discordjs/rest. The library heartbeats at HELLO's interval,
+ * worker threads, no compression: the runtime's own WebSocket and fetch
+ * outside Node) and @discordjs/rest. The library heartbeats at HELLO's interval,
  * resumes after drops and re-identifies when it must; this class finds the
  * gateway, keeps the session to itself (not in the library's process-wide
  * store), turns fatal closes into one line, and never lets the token reach a
