@@ -38,8 +38,6 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
-  /** Hand-off to the Discord gateway source: the config file's `discord` section (allow-list, per-guild settings), validated. */
-  const discordGuildSettings = command.discord;
   const logger = createLogger(s["log-level"]);
   const token = s["ingest-token"];
   const botToken = s["discord-token"];
@@ -57,7 +55,8 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     trustProxy: s["trust-proxy"],
     ingest: token ? { token, maxBytes: s["ingest-max-bytes"] } : undefined,
     mock: s.mock,
-    discordBot: botToken ? { token: botToken, onFatal: fatal } : undefined,
+    // The config file's `discord` section (allow-list, per-guild settings), validated by the parser.
+    discordBot: botToken ? { token: botToken, settings: command.discord, onFatal: fatal } : undefined,
     discord: { clientId: s["discord-client-id"], apiBase: s["discord-api-base"], timeoutMs: s["discord-timeout-ms"] },
     signInLimits: { failures: s["sign-in-failures"] },
     limits: {

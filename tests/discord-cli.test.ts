@@ -6,6 +6,7 @@ import { Client, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { closedPort } from "./helpers/fake-discord.ts";
+import { configFolder } from "./helpers/config.ts";
 
 let fake: FakeGateway | undefined;
 afterEach(async () => {
@@ -95,5 +96,23 @@ describe("d-back with a Discord bot token", () => {
     assert.equal(down.code, 1);
     assert.match(down.stderr, /^d-back: cannot reach Discord's gateway/m);
     assertNoToken(down.stderr);
+  });
+
+  it("takes the guilds' settings from the config file's discord section", async () => {
+    fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    const folder = configFolder();
+    const file = folder.write("d-back.json", { discord: { hideBots: false, guilds: { "100000000000000001": { id: "town" } } } });
+    const running = await startCli(["--config", file], env());
+    try {
+      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
+      const { client, list, join } = await Client.joined(running.url.replace("http", "ws") + "/", "town");
+      await client.close();
+      assert.equal(list.data["100000000000000001"].id, "town");
+      assert.ok("200000000000000004" in join.data.users, "the bot is shown");
+    } finally {
+      await running.stop();
+      folder.remove();
+    }
   });
 });
