@@ -51,8 +51,7 @@ const handlers: Record<string, Handler> = {
     source.requests.reset();
     source.complete.clear();
     source.loadedLogged = false;
-    source.expected.clear();
-    for (const id of named) source.expected.add(id);
+    source.expect(named);
     for (const id of [...source.rosters.keys()]) if (!source.expected.has(id)) source.drop(id);
     source.log.info(again ? "discord session renewed" : "discord ready", {
       bot: ready.user.username,

@@ -11,6 +11,9 @@ import { MemberRequests } from "./member-requests.ts";
 import { Roster } from "./roster.ts";
 import { applyDispatch } from "./dispatch.ts";
 
+/** How long readiness waits for a guild READY named (Discord sends them within seconds, unless it is in an outage). */
+const UNAVAILABLE_AFTER_MS = 30_000;
+
 export interface DiscordBotOptions {
   /** The bot token (Developer Portal → Bot). Never logged. */
   token: string;
@@ -53,6 +56,7 @@ export class DiscordSource implements DataSource {
   readonly complete = new Set<string>();
   /** Guilds READY named that have not arrived yet (nor gone unavailable). */
   readonly expected = new Set<string>();
+  #expectTimer: ReturnType<typeof setTimeout> | undefined;
   applicationId: string | undefined;
   /** READY has come in this process. */
   sawReady = false;
@@ -104,7 +108,23 @@ export class DiscordSource implements DataSource {
     };
   }
 
+  /**
+   * The guilds a READY named. Discord sends each one's GUILD_CREATE soon
+   * after; one still missing after `UNAVAILABLE_AFTER_MS` is in an outage,
+   * and readiness no longer waits for it (it is shown when it comes).
+   */
+  expect(guildIds: readonly string[]): void {
+    this.expected.clear();
+    for (const id of guildIds) this.expected.add(id);
+    clearTimeout(this.#expectTimer);
+    this.#expectTimer = setTimeout(() => {
+      for (const guild of this.expected) this.log.warn("discord guild unavailable since READY", { guild });
+      this.expected.clear();
+    }, UNAVAILABLE_AFTER_MS);
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.#expectTimer);
     this.requests.reset();
     await this.gateway.close();
   }
