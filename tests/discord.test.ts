@@ -191,4 +191,23 @@ describe("the Discord source", () => {
       await client.close();
     }
   });
+
+  it("signs viewers of a passworded guild in with the bot's own application, checked with Discord as today", async () => {
+    const settings = v.parse(DiscordSettings, { guilds: { [PIXEL]: { passworded: true } } });
+    running = await startDiscord([pixelTown()], {}, { discordBot: { token: BOT_TOKEN, settings } });
+    running.fake.rest.user("alice-oauth-token", "200000000000000001").user("stranger-oauth-token", "299999999999999999");
+    const client = await Client.open(wsURL(running.server));
+    try {
+      await client.next("server-list");
+      client.connect({ server: "pixel-town", discordToken: "stranger-oauth-token", discordUser: { id: "299999999999999999", username: "x" } });
+      assert.match((await client.next("error")).data.message, /./);
+      client.connect({ server: "pixel-town", discordToken: "alice-oauth-token", discordUser: { id: "200000000000000001", username: "alice" } });
+      const join = await client.next("server-join");
+      assert.equal(join.data.clientId, "900000000000000001");
+      assert.equal(running.fake.rest.calls("alice-oauth-token"), 1, "Discord was asked whose token it is");
+      assert.equal(running.fake.rest.calls("stranger-oauth-token"), 0, "a non-member's token is never sent to Discord");
+    } finally {
+      await client.close();
+    }
+  });
 });
