@@ -14,6 +14,8 @@ import { CompositeSource } from "./sources/composite.ts";
 import { MockSource, type MockOptions } from "./sources/mock/source.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
+import { type DiscordBotOptions, DiscordSource } from "./sources/discord/source.ts";
+import { DiscordFatalError } from "./sources/discord/fatal.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
@@ -63,6 +65,8 @@ export interface ServerOptions {
    * how d-back checks tokens with Discord when no callback decides.
    */
   discord?: DiscordOptions;
+  /** Connect to Discord's gateway as this bot and show the guilds it is in (the mock world is then off unless `mock`). */
+  discordBot?: DiscordBotOptions;
   /** Refused sign-ins allowed per connection and per remote address (default 5 per 60 s). */
   signInLimits?: FailureLimits;
   /** The clock behind sign-in limits, remembered tokens and Discord's Retry-After; tests move it instead of sleeping. */
@@ -104,6 +108,7 @@ export class Server {
   #cluster: Cluster | undefined;
   /** Where the sources write: State itself, or the cluster bus that feeds every instance's State. */
   #writes: Writes;
+  #discordBot: DiscordSource | undefined;
   #world: World | undefined;
   #admission: Admission;
   /** Open viewers, each with the place it holds. */
@@ -129,6 +134,9 @@ export class Server {
     if (options.cluster) this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });
     this.#writes = this.#cluster?.bus ?? this.state;
     if (options.ingest) this.#ingest = new IngestSource();
+    const { clientId, apiBase } = options.discord ?? {};
+    // In a cluster the gateway runs only on the instance holding its lease (#gateway).
+    if (options.discordBot && !this.#cluster) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log });
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -233,6 +241,7 @@ export class Server {
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
+    await this.#discordBot?.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
       discord: new DiscordIdentity(discord, now),
@@ -263,6 +272,7 @@ export class Server {
       log: this.log,
     });
     this.#cluster?.start();
+    if (this.#cluster && this.#options.discordBot) this.#cluster.whileLeader("gateway", (writes) => this.#gateway(writes));
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
       const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
@@ -281,6 +291,7 @@ export class Server {
       });
     } catch (error) {
       this.#world = undefined;
+      await this.#discordBot?.close();
       throw error;
     }
     this.#startedAt = Date.now();
@@ -348,12 +359,31 @@ export class Server {
   #source(): DataSource {
     const sources: DataSource[] = [];
     if (this.#options.source) sources.push(this.#options.source);
+    if (this.#discordBot) sources.push(this.#discordBot);
     if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
     if (this.#ingest) sources.push(this.#ingest);
     const mock = this.#options.mock;
-    if (sources.length === 0 || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
+    // A cluster's gateway (run under its lease, not listed here) counts as a source too.
+    const gateway = this.#cluster && this.#options.discordBot;
+    if ((sources.length === 0 && !gateway) || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
     if (this.#cluster) return this.#clusterSource(this.#cluster, sources.filter((s) => s !== this.#ingest));
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
+  }
+
+  /**
+   * The Discord gateway on the one instance that holds the cluster's gateway
+   * lease: a new session (identify, then reconciled by whole member lists)
+   * whose writes Redis refuses once the lease has passed on.
+   */
+  #gateway(writes: Writes): () => void {
+    const { clientId, apiBase } = this.#options.discord ?? {};
+    const bot = this.#options.discordBot!;
+    const source = new DiscordSource(writes, { ...bot, clientId, apiBase, log: this.log });
+    source.connect().catch((error) => {
+      if (error instanceof DiscordFatalError && bot.onFatal) bot.onFatal(error);
+      else this.log.error("discord gateway failed", { error: error instanceof Error ? error.message : String(error) });
+    });
+    return () => void source.close();
   }
 
   /** In a cluster the ingest routes write to the bus themselves; the other sources are exported to it. */
