@@ -162,6 +162,8 @@ describe("the executable", () => {
       await Promise.all([one.stop(), two.stop()]);
       await redis.stop();
     }
+  });
+
   it("connects to Discord as a bot: the viewer sees what the fake gateway says, live", async () => {
     const fake = await FakeGateway.start({ token: BOT_TOKEN });
     fake.addGuild(pixelTown());
