@@ -212,7 +212,7 @@ export const settings = {
     value: "SECONDS",
     schema: wholeNumber(1, 255),
     default: String(defaultLimits.headerTimeoutSeconds),
-    help: "a connection that sends no whole request for this long, or idles between requests, is closed (Bun only); an upgrade that never opens gives its place back after as long",
+    help: "a connection that sends no whole request for this long, or idles between requests, is closed (where the runtime allows: see README, Limits); an upgrade that never opens gives its place back after as long",
   },
 } satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 
