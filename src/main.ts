@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
 import { AddressInUseError } from "./runtime/types.ts";
+import { TlsError } from "./tls.ts";
 import type { StaticRoot } from "./http/static.ts";
 
 export interface MainOptions {
@@ -38,9 +39,11 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   const s = command.settings;
   const logger = createLogger(s["log-level"]);
   const token = s["ingest-token"];
+  const [cert, key] = [s["tls-cert"], s["tls-key"]];
   const server = await createServer({
     port: s.port,
     host: s.host,
+    tls: cert && key ? { cert, key } : undefined,
     staticDir: s["static-dir"],
     staticRoot: s["static-dir"] ? undefined : options.site?.(),
     trustProxy: s["trust-proxy"],
@@ -62,6 +65,10 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   try {
     await server.start();
   } catch (error) {
+    if (error instanceof TlsError) {
+      console.error(`d-back: ${error.message} (--tls-cert, --tls-key)`);
+      return 2;
+    }
     if (!(error instanceof AddressInUseError)) throw error;
     console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
     return 1;

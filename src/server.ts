@@ -22,6 +22,7 @@ import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
+import { checkTls, type TlsPair, validTo } from "./tls.ts";
 import { within } from "./within.ts";
 import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
@@ -38,6 +39,8 @@ export interface ServerOptions {
   staticDir?: string;
   /** Serve this root instead; wins over `staticDir`. */
   staticRoot?: StaticRoot;
+  /** Serve HTTPS and WSS with this certificate and key (PEM text); `start()` throws `TlsError` when they are unusable. */
+  tls?: TlsPair;
   /** Addresses of reverse proxies whose `X-Forwarded-Proto` is believed. Default: none. */
   trustProxy?: readonly string[];
   /** A data source of your own (most bots register callbacks instead). */
@@ -189,7 +192,7 @@ export class Server {
   }
 
   get url(): string {
-    return `http://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
+    return `${this.#options.tls ? "https" : "http"}://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
   }
 
   health(): Record<string, unknown> {
@@ -214,6 +217,8 @@ export class Server {
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
+    const tls = this.#options.tls;
+    if (tls) checkTls(tls);
     const { discord, signInLimits, now = Date.now } = this.#options;
     const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
       discord: new DiscordIdentity(discord, now),
@@ -247,6 +252,7 @@ export class Server {
         port: this.#options.port ?? 3000,
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
+        tls,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
         sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0), maxBufferedBytes, idleTimeoutSeconds },
       });
@@ -261,6 +267,7 @@ export class Server {
       source: world.source.name,
       ingest: ingest ? "on" : "off",
       static: this.root.description,
+      tls: tls ? `until ${validTo(tls.cert)}` : "off",
       version: VERSION,
     });
     return this;

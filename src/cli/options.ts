@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { levels } from "../log.ts";
 import { defaultLimits } from "../limits.ts";
@@ -20,6 +20,19 @@ const wholeNumber = (min: number, max: number) => {
 const Port = wholeNumber(0, 65535);
 const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
+/** A file read whole at start-up (a PEM certificate or key): the setting's value is its text. */
+const TextFile = v.pipe(
+  v.string(),
+  v.nonEmpty("must not be empty"),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return readFileSync(dataset.value, "utf8");
+    } catch (error) {
+      addIssue({ message: `must be a file d-back can read (${(error as { code?: string }).code ?? "unreadable"})` });
+      return NEVER;
+    }
+  }),
+);
 const Addresses = v.pipe(
   v.string(),
   v.transform((list) => list.split(",").map((address) => address.trim())),
@@ -84,6 +97,18 @@ export const settings = {
     value: "ADDRS",
     schema: Addresses,
     help: "believe X-Forwarded-Proto from these proxy IP addresses (comma-separated), to tell d-zone wss:// from ws://",
+  },
+  "tls-cert": {
+    env: "DBACK_TLS_CERT",
+    value: "FILE",
+    schema: TextFile,
+    help: "serve HTTPS and WSS on --port with this PEM certificate (chain); needs --tls-key; read at start-up",
+  },
+  "tls-key": {
+    env: "DBACK_TLS_KEY",
+    value: "FILE",
+    schema: TextFile,
+    help: "the PEM private key of --tls-cert (unencrypted)",
   },
   "log-level": { env: "DBACK_LOG_LEVEL", value: "LEVEL", schema: LogLevel, default: "info", help: `${levels.join(", ")}` },
   "ingest-token": {

@@ -46,6 +46,9 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     }
     out[name] = result.output;
   }
+  if ((out["tls-cert"] === undefined) !== (out["tls-key"] === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: give both or neither");
+  }
   return { action: "run", settings: out as Settings };
 }
 

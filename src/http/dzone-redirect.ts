@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import type { StaticRoot } from "./static.ts";
 import { splitRequestUrl } from "./safe-path.ts";
+import { requestHost } from "./request-host.ts";
 
 /** A Host header: a name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
 const HostHeader = v.pipe(
@@ -19,7 +20,7 @@ export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
  * `wss://<hostname>/ws`: no port, always TLS, so it cannot reach a d-back on
  * plain HTTP or on port 3000. When the root is a d-zone build and its page is
  * asked for without `socketURL`, this sends the browser to the same URL with
- * `socketURL` pointing back at this very server (by its Host header), `wss://`
+ * `socketURL` pointing back at this very server (by its Host, or HTTP/2's `:authority`), `wss://`
  * when the page itself came over TLS. Anything else passes through.
  */
 export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean): MiddlewareHandler {
@@ -28,7 +29,7 @@ export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean
   return async (c, next) => {
     const { path, search } = splitRequestUrl(c.req.url);
     if (new URLSearchParams(search).has("socketURL") || !(await (dzone ??= isDzoneBuild(root)))) return next();
-    const host = v.safeParse(HostHeader, c.req.header("host") ?? "");
+    const host = v.safeParse(HostHeader, requestHost(c));
     if (!host.success) return c.text(`400 Bad Request: ${host.issues[0].message}\n`, 400);
     const socketURL = `${overTls(c) ? "wss" : "ws"}://${host.output}/`;
     // Fully escaped: some HTTP clients take a `://` anywhere in a Location for a scheme and refuse to follow.

@@ -4,10 +4,32 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
+import {
+  AddressInUseError,
+  type HttpListenOptions,
+  type ListenOptions,
+  type Runtime,
+  type SocketLimits,
+  type UpgradeOptions,
+} from "./types.ts";
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
+
+/**
+ * `Deno.serve`, with a taken port reported as `AddressInUseError`. With a
+ * certificate it speaks HTTPS, and HTTP/2 to clients that offer it.
+ */
+function serve({ port, hostname, fetch, tls }: HttpListenOptions & Pick<ListenOptions, "tls">): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    const options = { port, hostname, onListen() {} };
+    const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => fetch(request, info);
+    return tls ? Deno.serve({ ...options, cert: tls.cert, key: tls.key }, handler) : Deno.serve(options, handler);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, port);
+    throw error;
+  }
+}
 
 /**
  * Deno: `Deno.serve`, a send loop for fan-out, `Deno.open` for static files.
@@ -70,14 +92,9 @@ export function createDenoRuntime(): Runtime {
   return {
     name: "deno",
     upgradeWebSocket,
-    listen({ port, hostname, fetch, sockets }: ListenOptions) {
-      let server: Deno.HttpServer<Deno.NetAddr>;
-      try {
-        server = Deno.serve({ port, hostname, onListen() {} }, (request, info) => fetch(request, info));
-      } catch (error) {
-        if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, port);
-        throw error;
-      }
+    listen(options: ListenOptions) {
+      const { sockets } = options;
+      const server = serve(options);
       limits = sockets;
       const b = backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
@@ -92,6 +109,14 @@ export function createDenoRuntime(): Runtime {
           b.close();
           await within(server.shutdown(), graceMs);
         },
+      });
+    },
+    listenHttp(options: HttpListenOptions) {
+      const server = serve(options);
+      return Promise.resolve({
+        port: server.addr.port,
+        hostname: server.addr.hostname,
+        close: (graceMs = 0) => within(server.shutdown(), graceMs),
       });
     },
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",

@@ -71,7 +71,7 @@ export function startCommand([cmd, argv]: [string, string[]], env: Record<string
     }, 15_000);
     child.stderr!.on("data", (d) => {
       stderr += d;
-      const match = / listening url=(http:\/\/[^\s]+)/.exec(stderr);
+      const match = / listening url=(https?:\/\/[^\s]+)/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
       child.stderr!.removeAllListeners("data");
