@@ -214,6 +214,13 @@ export class Server {
     };
   }
 
+  /** Whether to send viewers here (`/ready`): listening, not stopping, and the data source has what they should see. */
+  readiness(): { ready: boolean; status: "starting" | "ready" | "stopping" } {
+    if (this.#stopping) return { ready: false, status: "stopping" };
+    const ready = !!this.#listening && (this.#world?.source.ready?.() ?? true);
+    return { ready, status: ready ? "ready" : "starting" };
+  }
+
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
@@ -231,6 +238,7 @@ export class Server {
       root: this.root,
       upgrade: this.#gate(this.runtime.upgradeWebSocket((c) => this.#accept(c), { maxFrameBytes: this.limits.maxFrameBytes })),
       health: () => this.health(),
+      readiness: () => this.readiness(),
       ingest: ingest && this.#ingest
         ? ingestRoutes({
           token: ingest.token,
