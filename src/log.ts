@@ -11,6 +11,10 @@ export interface Logger {
   error(message: string, fields?: Fields): void;
 }
 
+/** How each line is written: `text` for people, `json` (one object per line) for log collectors. */
+export const logFormats = ["text", "json"] as const;
+export type LogFormat = typeof logFormats[number];
+
 /** One line per event: `2026-11-25T18:31:39.000Z INFO viewer joined guild=… viewers=3`. */
 export function format(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
   let line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}`;
@@ -24,10 +28,25 @@ export function format(level: Exclude<Level, "silent">, message: string, fields?
   return line;
 }
 
-/** A logger that writes lines at or above `min` to `write` (stderr by default). */
-export function createLogger(min: Level = "info", write: (line: string) => void = (line) => console.error(line)): Logger {
+/**
+ * The same event as one JSON object: `{"time":…,"level":"info","message":"viewer joined","guild":…}`.
+ * A field never overwrites time, level or message.
+ */
+export function formatJson(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
+  const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message };
+  if (fields) for (const [key, value] of Object.entries(fields)) if (!(key in entry)) entry[key] = value;
+  return JSON.stringify(entry);
+}
+
+/** A logger that writes lines at or above `min` to `write` (stderr by default), as text or JSON. */
+export function createLogger(
+  min: Level = "info",
+  write: (line: string) => void = (line) => console.error(line),
+  style: LogFormat = "text",
+): Logger {
   const rank = levels.indexOf(min);
+  const render = style === "json" ? formatJson : format;
   const at = (level: Exclude<Level, "silent">) =>
-    levels.indexOf(level) >= rank ? (message: string, fields?: Fields) => write(format(level, message, fields)) : () => {};
+    levels.indexOf(level) >= rank ? (message: string, fields?: Fields) => write(render(level, message, fields)) : () => {};
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

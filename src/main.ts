@@ -37,7 +37,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
-  const logger = createLogger(s["log-level"]);
+  const logger = createLogger(s["log-level"], undefined, s["log-format"]);
   const token = s["ingest-token"];
   const [cert, key] = [s["tls-cert"], s["tls-key"]];
   const server = await createServer({

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
-import { levels } from "../log.ts";
+import { logFormats, levels } from "../log.ts";
 import { defaultLimits } from "../limits.ts";
 
 const isDirectory = (path: string) => {
@@ -39,6 +39,7 @@ const Addresses = v.pipe(
   v.check((list) => list.every((address) => isIP(address) !== 0), "must be IP addresses separated by commas"),
 );
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
+const LogFormat = v.picklist(logFormats, `must be one of ${logFormats.join(", ")}`);
 const Token = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 printable characters without spaces"),
@@ -111,6 +112,13 @@ export const settings = {
     help: "the PEM private key of --tls-cert (unencrypted)",
   },
   "log-level": { env: "DBACK_LOG_LEVEL", value: "LEVEL", schema: LogLevel, default: "info", help: `${levels.join(", ")}` },
+  "log-format": {
+    env: "DBACK_LOG_FORMAT",
+    value: "FORMAT",
+    schema: LogFormat,
+    default: "text",
+    help: "text (one readable line per event) or json (one JSON object per line: time, level, message and the event's fields)",
+  },
   "ingest-token": {
     env: "DBACK_INGEST_TOKEN",
     value: "TOKEN",
