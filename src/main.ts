@@ -43,6 +43,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   const server = await createServer({
     port: s.port,
     host: s.host,
+    admin: s["admin-port"] === undefined ? undefined : { port: s["admin-port"], host: s["admin-host"] },
     tls: cert && key ? { cert, key } : undefined,
     staticDir: s["static-dir"],
     staticRoot: s["static-dir"] ? undefined : options.site?.(),
@@ -70,7 +71,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
       return 2;
     }
     if (!(error instanceof AddressInUseError)) throw error;
-    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
+    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with ${error.port === s["admin-port"] ? "--admin-port" : "--port"})`);
     return 1;
   }
   onSignals(server, logger);

@@ -23,6 +23,8 @@ import { DirectoryRoot } from "./http/directory-root.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { checkTls, type TlsPair, validTo } from "./tls.ts";
+import { type Meter, noMeter } from "./metrics/meter.ts";
+import { Admin, type AdminOptions } from "./admin/admin.ts";
 import { within } from "./within.ts";
 import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
@@ -47,6 +49,8 @@ export interface ServerOptions {
   source?: DataSource;
   /** The bot's callbacks; the same as calling the `on…` methods before `start()`. */
   callbacks?: Callbacks;
+  /** Serve Prometheus metrics and the operator page on a second port (off by default). */
+  admin?: AdminOptions;
   /** Turn the ingest API on at /api/ingest, for producers in other processes. */
   ingest?: { token: string; maxBytes?: number };
   /**
@@ -94,6 +98,9 @@ export class Server {
   readonly log: Logger;
   readonly root: StaticRoot;
   readonly limits: Readonly<Limits>;
+  /** Where the core counts what happens (the admin listener's metrics, or nothing). */
+  readonly meter: Meter;
+  #admin: Admin | undefined;
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
@@ -113,10 +120,13 @@ export class Server {
     this.runtime = runtime;
     this.#options = options;
     this.#callbacks = { ...options.callbacks };
-    this.log = options.logger ?? createLogger("info");
+    const logger = options.logger ?? createLogger("info");
+    this.#admin = options.admin && new Admin(this, options.admin);
+    this.log = this.#admin?.recent.wrap(logger) ?? logger;
+    this.meter = this.#admin?.meter ?? noMeter;
     this.limits = withDefaults(options.limits);
     this.#admission = new Admission(this.limits);
-    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
+    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) }, this.meter);
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
     this.root = options.staticRoot ??
@@ -158,18 +168,20 @@ export class Server {
    * when d-back does not know the guild.
    */
   broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
-    return this.state.presence(guildId, check(PresenceData, data, "broadcastPresence"));
+    const checked = check(PresenceData, data, "broadcastPresence");
+    return this.meter.event("library", "presence", () => this.state.presence(guildId, checked));
   }
 
   /** A member wrote in a channel of the guild. */
   broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
-    return this.state.message(guildId, check(MessageData, data, "broadcastMessage"));
+    const checked = check(MessageData, data, "broadcastMessage");
+    return this.meter.event("library", "message", () => this.state.message(guildId, checked));
   }
 
   /** The guild's Discord OAuth2 client id changed. */
   broadcastClientId(guildId: string, clientId: string): boolean {
     const data = check(ClientIdData, { clientId }, "broadcastClientId");
-    return this.state.clientId(guildId, data.clientId);
+    return this.meter.event("library", "update-clientid", () => this.state.clientId(guildId, data.clientId));
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -183,6 +195,17 @@ export class Server {
   /** Open viewer connections. */
   get viewers(): number {
     return this.#viewers.size;
+  }
+
+  /** Whether `start()` has run. */
+  get started(): boolean {
+    return !!this.#world;
+  }
+
+  /** The admin listener's URL (metrics, operator page), once started with `admin`. */
+  get adminUrl(): string {
+    if (!this.#admin) throw new Error("d-back: the admin listener is off (ServerOptions.admin)");
+    return this.#admin.url;
   }
 
   /** The bound port, once started. */
@@ -230,7 +253,7 @@ export class Server {
     const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
       discord: new DiscordIdentity(discord, now),
       failures: new FailureLimiter(signInLimits, now),
-    });
+    }, this.meter);
     const ingest = this.#options.ingest;
     const ingestMaxBytes = ingest?.maxBytes ?? 1024 * 1024;
     const app = createApp({
@@ -247,6 +270,7 @@ export class Server {
           source: this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
+          meter: this.meter,
         })
         : ingestOff(),
       staticOverride: this.#callbacks.onStaticRequest,
@@ -269,6 +293,11 @@ export class Server {
       throw error;
     }
     this.#startedAt = Date.now();
+    await this.#admin?.start().catch(async (error) => {
+      await this.#listening?.close();
+      this.#listening = this.#world = undefined;
+      throw error;
+    });
     this.log.info("listening", {
       url: this.url,
       runtime: this.runtime.name,
@@ -276,6 +305,7 @@ export class Server {
       ingest: ingest ? "on" : "off",
       static: this.root.description,
       tls: tls ? `until ${validTo(tls.cert)}` : "off",
+      admin: this.#admin?.url ?? "off",
       version: VERSION,
     });
     return this;
@@ -308,6 +338,7 @@ export class Server {
     if (this.#viewers.size === 0) allGone();
     await within(Promise.all([gone, closed]), deadline - Date.now());
     await this.#listening?.close(Math.max(0, deadline - Date.now()));
+    await this.#admin?.stop();
     this.#listening = undefined;
   }
 
@@ -319,12 +350,16 @@ export class Server {
       const admitted = this.#admission.admit(address);
       if ("status" in admitted) {
         this.log.debug("upgrade refused", { addr: address, status: admitted.status });
+        this.meter.refused(admitted.reason);
         return c.text(`${admitted.text}\n`, admitted.status, admitted.status === 503 ? { "Retry-After": "10" } : {});
       }
       this.#tickets.set(c, admitted);
       const response = await upgrade(c, next);
       // No socket will open for a refused upgrade: give its place back.
-      if (!response || response.status >= 400) admitted.release();
+      if (!response || response.status >= 400) {
+        admitted.release();
+        this.meter.refused("bad_upgrade");
+      }
       return response;
     };
   }
@@ -352,7 +387,7 @@ export class Server {
     const ticket = this.#tickets.get(c)!;
     let viewer: Viewer | undefined;
     const { ratePerSecond, rateBurst } = this.limits;
-    const ctx = { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) };
+    const ctx = { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v), meter: this.meter };
     const fail = (what: string) => (error: unknown) =>
       this.log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
     return {
@@ -369,6 +404,7 @@ export class Server {
       onClose: (event: CloseEvent) => {
         ticket.release();
         if (!viewer) return;
+        this.meter.closed(event.code);
         if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
           this.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
         }

@@ -87,6 +87,19 @@ interface Setting<S extends v.GenericSchema<string, unknown>> {
 export const settings = {
   port: { env: "DBACK_PORT", value: "N", schema: Port, default: "3000", help: "TCP port for HTTP and WebSocket; 0 picks a free one" },
   host: { env: "DBACK_HOST", value: "ADDR", schema: Host, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
+  "admin-port": {
+    env: "DBACK_ADMIN_PORT",
+    value: "N",
+    schema: Port,
+    help: "serve Prometheus metrics (/metrics) and the operator page (/) on this second port (default: off)",
+  },
+  "admin-host": {
+    env: "DBACK_ADMIN_HOST",
+    value: "ADDR",
+    schema: Host,
+    default: "127.0.0.1",
+    help: "address of the admin port; keep it private (it has no sign-in)",
+  },
   "static-dir": {
     env: "DBACK_STATIC_DIR",
     value: "DIR",

@@ -1,0 +1,2 @@
+export const operatorPage = "<!doctype html><title>d-back</title>";
+export const operatorScript = "";
