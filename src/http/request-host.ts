@@ -2,7 +2,7 @@ import type { Context } from "hono";
 
 /**
  * The host a request was sent to. HTTP/1.1 says it in the Host header;
- * HTTP/2 (which Deno speaks over TLS) in the `:authority` pseudo-header,
+ * HTTP/2 (which one of the runtimes speaks over TLS) in the `:authority` pseudo-header,
  * which runtimes put into the request URL and not into the headers. So: the
  * Host header when there is one, else the URL's authority.
  */

@@ -1,7 +1,7 @@
 /**
  * How late the event loop runs: a timer asks to be woken every `intervalMs`
  * and notes how much later than that it was. Works alike on every runtime
- * (Bun has no `monitorEventLoopDelay`, which prom-client's default metrics need).
+ * (`perf_hooks.monitorEventLoopDelay`, which prom-client's default metrics need, is missing on one of them).
  */
 export class EventLoopLag {
   #timer: ReturnType<typeof setInterval>;

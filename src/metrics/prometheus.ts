@@ -8,7 +8,7 @@ const handoffBuckets = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.0
 
 /**
  * The `Meter` as Prometheus metrics (prom-client, without its default
- * process metrics, which misbehave on Bun): counters the core increments,
+ * process metrics, which need a `monitorEventLoopDelay` not every runtime has): counters the core increments,
  * and gauges read from `Figures` when scraped. Every name starts `dback_`.
  */
 export class PrometheusMeter implements Meter {
