@@ -6,7 +6,7 @@ import { ALPHA, BETA, PumpSource } from "./helpers/pump-source.ts";
 import { Client, until } from "./helpers/client.ts";
 import { RawSocket, Refused } from "./helpers/raw-socket.ts";
 import { ingest, TOKEN } from "./helpers/ingest.ts";
-import { type Server } from "../src/mod.ts";
+import { AddressInUseError, type Server } from "../src/mod.ts";
 
 /** One sample of the Prometheus text format: name, labels, value. */
 interface Sample {
@@ -105,6 +105,11 @@ describe("Prometheus metrics on the admin port", () => {
     assert.equal(s.filter((x) => x.name === "dback_event_loop_lag_seconds").length, 1);
     assert.equal(value(s, "dback_info", { runtime: server.runtime.name }), 1);
     assert.ok(s.every((x) => x.name.startsWith("dback_")), "no unprefixed metrics");
+  });
+
+  it("will not start a second server on a taken admin port", async () => {
+    const taken = Number(new URL(server.adminUrl).port);
+    await assert.rejects(startServer({ source: new PumpSource(), admin: { port: taken } }), AddressInUseError);
   });
 
   it("answers 404 elsewhere on the admin port, and serves nothing of the admin port on the public one", async () => {
