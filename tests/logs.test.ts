@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runCli, startCli } from "./helpers/cli.ts";
 import { Client } from "./helpers/client.ts";
+import { createLogger } from "../src/log.ts";
+import { RecentLog } from "../src/admin/recent-log.ts";
 
 describe("JSON logs", () => {
   it("writes one JSON object per line, from start to stop", async () => {
@@ -37,5 +39,31 @@ describe("JSON logs", () => {
     const { code, stderr } = await runCli(["--port", "0"], { DBACK_LOG_FORMAT: "xml" });
     assert.equal(code, 2);
     assert.equal(stderr.trim(), 'd-back: DBACK_LOG_FORMAT (--log-format) must be one of text, json, got "xml" (see d-back --help)');
+  });
+});
+
+describe("log lines in memory", () => {
+  it("a JSON line keeps time, level and message whatever the fields are called", () => {
+    const lines: string[] = [];
+    createLogger("debug", (line) => lines.push(line), "json").warn("real", { message: "forged", level: "debug", n: 3, gone: undefined });
+    const entry = JSON.parse(lines[0]!);
+    assert.equal(entry.message, "real");
+    assert.equal(entry.level, "warn");
+    assert.equal(entry.n, 3);
+    assert.ok(!("gone" in entry));
+  });
+
+  it("keeps the last warnings and errors whatever the level, and passes every line on", () => {
+    const lines: string[] = [];
+    const recent = new RecentLog(3);
+    const log = recent.wrap(createLogger("error", (line) => lines.push(line)));
+    log.info("not kept");
+    for (let i = 0; i < 5; i++) log.warn(`warning ${i}`, { long: "x".repeat(500) });
+    log.error("broke", { code: 7 });
+    assert.deepEqual(recent.entries().map((e) => e.message), ["warning 3", "warning 4", "broke"]);
+    assert.equal(recent.entries()[0]!.fields.long!.length, 200);
+    assert.deepEqual(recent.entries()[2]!.fields, { code: "7" });
+    assert.equal(lines.length, 1, "the logger's own level still decides what is written");
+    assert.match(lines[0]!, / ERROR broke code=7$/);
   });
 });
