@@ -138,6 +138,19 @@ describe("TLS from the command line", () => {
     });
   }
 
+  it("takes the files from a config file, relative to its folder, and the admin port with them", async () => {
+    const config = join(a.dir, "d-back.json");
+    writeFileSync(config, JSON.stringify({ "tls-cert": "first.crt", "tls-key": "first.key", "admin-port": 0 }));
+    const running = await startCli(["--config", config]);
+    try {
+      assert.match(running.url, /^https:/);
+      assert.equal((await httpsGet(running.url + "/ready", a.cert)).status, 200);
+      assert.match(running.log(), / admin=http:\/\/127\.0\.0\.1:\d+ /);
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
   it("takes the files from the environment too, and a renewed certificate on restart", async () => {
     const [certFile, keyFile] = [join(a.dir, "live.crt"), join(a.dir, "live.key")];
     writeFileSync(certFile, a.cert);
