@@ -69,6 +69,13 @@ describe("TLS on the public port", () => {
     assert.equal(res.version, server.runtime.name === "deno" ? "2" : "1.1");
     assert.equal(res.status, 302);
     assert.equal(socketURLOf(res.location), `wss://localhost:${server.port}/`);
+    const named = await curlGet(`https://localhost:${server.port}/`, cert.certFile, { Host: "d.example" });
+    assert.equal(named.status, 302);
+    assert.equal(socketURLOf(named.location), "wss://d.example/");
+    // A malformed :authority never reaches d-back: Deno's HTTP/2 layer resets the stream; over HTTP/1.1 d-back answers 400.
+    const bad = await curlGet(`https://localhost:${server.port}/`, cert.certFile, { Host: "a b" });
+    if (server.runtime.name === "deno") assert.match(bad.error ?? "", /PROTOCOL_ERROR/);
+    else assert.equal(bad.status, 400);
   });
 
   it("refuses a client that does not trust the certificate", async () => {

@@ -24,15 +24,22 @@ export function httpsGet(url: string, ca: string, headers: Record<string, string
 /**
  * A GET through curl, which offers HTTP/2 over TLS and speaks it when the
  * server agrees (Deno does; Bun answers in HTTP/1.1). Returns the HTTP
- * version used, the status and the Location header.
+ * version used, the status and the Location header; status 0 and curl's
+ * complaint when the exchange failed (a stream reset, say).
  */
-export function curlGet(url: string, caFile: string): Promise<{ version: string; status: number; location: string | undefined }> {
-  return new Promise((resolve, reject) => {
+export function curlGet(
+  url: string,
+  caFile: string,
+  headers: Record<string, string> = {},
+): Promise<{ version: string; status: number; location: string | undefined; error?: string }> {
+  // Over HTTP/2 curl sends a Host given here as the :authority.
+  const extra = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  return new Promise((resolve) => {
     execFile(
       "curl",
-      ["-sS", "--http2", "--cacert", caFile, "-o", "/dev/null", "-w", "%{http_version} %{http_code} %{redirect_url}", url],
-      (error, stdout) => {
-        if (error) return reject(error);
+      ["-sS", "--http2", "--cacert", caFile, ...extra, "-o", "/dev/null", "-w", "%{http_version} %{http_code} %{redirect_url}", url],
+      (error, stdout, stderr) => {
+        if (error) return resolve({ version: "", status: 0, location: undefined, error: stderr.trim() || error.message });
         const [version, status, location] = stdout.trim().split(" ");
         resolve({ version: version!, status: Number(status), location: location || undefined });
       },
