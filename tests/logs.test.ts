@@ -53,6 +53,15 @@ describe("log lines in memory", () => {
     assert.ok(!("gone" in entry));
   });
 
+  it("a JSON line escapes the control characters JSON itself leaves raw", () => {
+    const lines: string[] = [];
+    createLogger("debug", (line) => lines.push(line), "json").warn("a\x85b\u2028c\x1bd", { path: "/x\x9b[31m" });
+    assert.doesNotMatch(lines[0]!, /[\x00-\x1f\x7f-\x9f\u2028\u2029]/);
+    const entry = JSON.parse(lines[0]!);
+    assert.equal(entry.message, "a\x85b\u2028c\x1bd");
+    assert.equal(entry.path, "/x\x9b[31m");
+  });
+
   it("keeps the last warnings and errors whatever the level, and passes every line on", () => {
     const lines: string[] = [];
     const recent = new RecentLog(3);
