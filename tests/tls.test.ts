@@ -78,6 +78,17 @@ describe("TLS on the public port", () => {
     else assert.equal(bad.status, 400);
   });
 
+  it("checks the :authority of HTTP/2 requests on every route as it checks Host", async () => {
+    const good = await curlGet(`https://localhost:${server.port}/health`, cert.certFile, { Host: "d.example" });
+    assert.equal(good.status, 200);
+    // User info passes the HTTP/2 layer into the URL; d-back refuses it as it would in a Host header.
+    for (const path of ["/health", "/"]) {
+      const bad = await curlGet(`https://localhost:${server.port}${path}`, cert.certFile, { Host: "user@d.example" });
+      assert.equal(bad.version, server.runtime.name === "deno" ? "2" : "1.1");
+      assert.equal(bad.status, 400, path);
+    }
+  });
+
   it("refuses a client that does not trust the certificate", async () => {
     const other = makeCertificate("stranger");
     try {

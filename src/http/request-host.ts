@@ -6,10 +6,14 @@ import type { Context } from "hono";
  * pseudo-header, which runtimes put into the request URL and not into the
  * headers. So: the Host header when there is one, else the URL's authority,
  * else "" (an HTTP/1.0 request may come with neither, and one runtime then
- * builds a relative URL).
+ * builds a relative URL). User info in the authority (`u@h`) is kept, so a
+ * Host check refuses it as it would in a Host header.
  */
 export function requestHost(c: Context): string {
   const header = c.req.header("host");
   if (header !== undefined) return header;
-  return URL.canParse(c.req.url) ? new URL(c.req.url).host : "";
+  if (!URL.canParse(c.req.url)) return "";
+  const url = new URL(c.req.url);
+  const user = url.username || url.password ? `${url.username}${url.password ? `:${url.password}` : ""}@` : "";
+  return `${user}${url.host}`;
 }
