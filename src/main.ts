@@ -11,7 +11,9 @@ import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
 import { AddressInUseError } from "./runtime/types.ts";
 import { TlsError } from "./tls.ts";
+import { within } from "./within.ts";
 import type { StaticRoot } from "./http/static.ts";
+import { DiscordFatalError } from "./sources/discord/fatal.ts";
 
 export interface MainOptions {
   /** The site to serve when `--static-dir` is not given (an executable's embedded assets). */
@@ -37,12 +39,17 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
-  /** Hand-off to the Discord gateway source: the config file's `discord` section (allow-list, per-guild settings), validated. */
-  const discordGuildSettings = command.discord;
   const logger = createLogger(s["log-level"], undefined, s["log-format"]);
   const token = s["ingest-token"];
+  const botToken = s["discord-token"];
   const [cert, key] = [s["tls-cert"], s["tls-key"]];
-  const server = await createServer({
+  let server!: Server;
+  // A session Discord ends for good (token reset, intents switched off) stops d-back like a refused start.
+  const fatal = (error: DiscordFatalError) => {
+    console.error(`d-back: ${error.message}`);
+    within(server.stop(), 3000).finally(() => process.exit(2));
+  };
+  server = await createServer({
     port: s.port,
     host: s.host,
     admin: s["admin-port"] === undefined ? undefined : { port: s["admin-port"], host: s["admin-host"] },
@@ -52,6 +59,8 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     trustProxy: s["trust-proxy"],
     ingest: token ? { token, maxBytes: s["ingest-max-bytes"] } : undefined,
     mock: s.mock,
+    // The config file's `discord` section (allow-list, per-guild settings), validated by the parser.
+    discordBot: botToken ? { token: botToken, settings: command.discord, onFatal: fatal } : undefined,
     discord: { clientId: s["discord-client-id"], apiBase: s["discord-api-base"], timeoutMs: s["discord-timeout-ms"] },
     signInLimits: { failures: s["sign-in-failures"] },
     limits: {
@@ -62,6 +71,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
       rateBurst: s["rate-burst"],
       maxBufferedBytes: s["max-buffered-bytes"],
       idleTimeoutSeconds: s["idle-timeout"],
+      headerTimeoutSeconds: s["header-timeout"],
     },
     logger,
   });
@@ -70,6 +80,10 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   } catch (error) {
     if (error instanceof TlsError) {
       console.error(`d-back: ${error.message} (--tls-cert, --tls-key)`);
+      return 2;
+    }
+    if (error instanceof DiscordFatalError) {
+      console.error(`d-back: ${error.message}`);
       return 2;
     }
     if (!(error instanceof AddressInUseError)) throw error;
