@@ -136,7 +136,7 @@ export class Server {
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
     const { clientId, apiBase } = options.discord ?? {};
-    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log });
+    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log, meter: this.meter });
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }

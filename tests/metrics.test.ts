@@ -6,6 +6,7 @@ import { ALPHA, BETA, PumpSource } from "./helpers/pump-source.ts";
 import { Client, until } from "./helpers/client.ts";
 import { RawSocket, Refused } from "./helpers/raw-socket.ts";
 import { ingest, TOKEN } from "./helpers/ingest.ts";
+import { pixelTown, startDiscord } from "./helpers/discord-world.ts";
 import { AddressInUseError, type Server } from "../src/mod.ts";
 
 /** One sample of the Prometheus text format: name, labels, value. */
@@ -165,5 +166,29 @@ describe("metrics of the ingest API, sign-ins and several sources", () => {
     const s = await scrape();
     assert.equal(value(s, "dback_sign_ins_total", { result: "accepted" }), 1);
     assert.equal(value(s, "dback_sign_ins_total", { result: "refused" }), 1);
+  });
+});
+
+describe("metrics of the Discord gateway source", () => {
+  it("reports the gateway connected and ready, and counts its presences and messages", async () => {
+    const running = await startDiscord([pixelTown()], {}, { admin: { port: 0 } });
+    const scrape = async () => parse(await (await fetch(running.server.adminUrl + "/metrics")).text());
+    const { client } = await Client.joined(`ws://127.0.0.1:${running.server.port}/`, "pixel-town");
+    try {
+      let s = await scrape();
+      assert.equal(value(s, "dback_source_ready", { source: "discord" }), 1);
+      assert.equal(value(s, "dback_source_status", { source: "discord", field: "connected" }), 1);
+      const before = value(s, "dback_events_total", { source: "discord", type: "presence" });
+      running.fake.presence("100000000000000001", "200000000000000003", "online");
+      await client.next("presence");
+      running.fake.message("100000000000000001", "200000000000000002", "hello", "400000000000000001");
+      await client.next("message");
+      s = await scrape();
+      assert.equal(value(s, "dback_events_total", { source: "discord", type: "presence" }) - before, 1);
+      assert.equal(value(s, "dback_events_total", { source: "discord", type: "message" }), 1);
+    } finally {
+      await client.close();
+      await running.stop();
+    }
   });
 });
