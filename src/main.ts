@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
 import { AddressInUseError } from "./runtime/types.ts";
+import { TlsError } from "./tls.ts";
 import { within } from "./within.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { DiscordFatalError } from "./sources/discord/fatal.ts";
@@ -38,9 +39,10 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
-  const logger = createLogger(s["log-level"]);
+  const logger = createLogger(s["log-level"], undefined, s["log-format"]);
   const token = s["ingest-token"];
   const botToken = s["discord-token"];
+  const [cert, key] = [s["tls-cert"], s["tls-key"]];
   let server!: Server;
   // A session Discord ends for good (token reset, intents switched off) stops d-back like a refused start.
   const fatal = (error: DiscordFatalError) => {
@@ -50,6 +52,8 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   server = await createServer({
     port: s.port,
     host: s.host,
+    admin: s["admin-port"] === undefined ? undefined : { port: s["admin-port"], host: s["admin-host"] },
+    tls: cert && key ? { cert, key } : undefined,
     staticDir: s["static-dir"],
     staticRoot: s["static-dir"] ? undefined : options.site?.(),
     trustProxy: s["trust-proxy"],
@@ -74,12 +78,16 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   try {
     await server.start();
   } catch (error) {
+    if (error instanceof TlsError) {
+      console.error(`d-back: ${error.message} (--tls-cert, --tls-key)`);
+      return 2;
+    }
     if (error instanceof DiscordFatalError) {
       console.error(`d-back: ${error.message}`);
       return 2;
     }
     if (!(error instanceof AddressInUseError)) throw error;
-    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
+    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with ${error.port === s["admin-port"] ? "--admin-port" : "--port"})`);
     return 1;
   }
   onSignals(server, logger);

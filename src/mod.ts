@@ -17,6 +17,7 @@ export type { MessageData, PresenceData } from "./protocol/events.ts";
 export type { User } from "./protocol/user.ts";
 export { SourceError } from "./world.ts";
 export { AddressInUseError } from "./runtime/types.ts";
+export { TlsError } from "./tls.ts";
 export { createLogger, type Logger } from "./log.ts";
 export { MockSource } from "./sources/mock/source.ts";
 export type { DataSource, DiscordUser, Feed } from "./sources/source.ts";

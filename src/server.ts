@@ -24,6 +24,9 @@ import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
+import { checkTls, type TlsPair, validTo } from "./tls.ts";
+import { type Meter, noMeter } from "./metrics/meter.ts";
+import { Admin, type AdminOptions } from "./admin/admin.ts";
 import { within } from "./within.ts";
 import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
@@ -40,12 +43,16 @@ export interface ServerOptions {
   staticDir?: string;
   /** Serve this root instead; wins over `staticDir`. */
   staticRoot?: StaticRoot;
+  /** Serve HTTPS and WSS with this certificate and key (PEM text); `start()` throws `TlsError` when they are unusable. */
+  tls?: TlsPair;
   /** Addresses of reverse proxies whose `X-Forwarded-Proto` is believed. Default: none. */
   trustProxy?: readonly string[];
   /** A data source of your own (most bots register callbacks instead). */
   source?: DataSource;
   /** The bot's callbacks; the same as calling the `on…` methods before `start()`. */
   callbacks?: Callbacks;
+  /** Serve Prometheus metrics and the operator page on a second port (off by default). */
+  admin?: AdminOptions;
   /** Turn the ingest API on at /api/ingest, for producers in other processes. */
   ingest?: { token: string; maxBytes?: number };
   /**
@@ -95,6 +102,9 @@ export class Server {
   readonly log: Logger;
   readonly root: StaticRoot;
   readonly limits: Readonly<Limits>;
+  /** Where the core counts what happens (the admin listener's metrics, or nothing). */
+  readonly meter: Meter;
+  #admin: Admin | undefined;
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
@@ -116,14 +126,17 @@ export class Server {
     this.runtime = runtime;
     this.#options = options;
     this.#callbacks = { ...options.callbacks };
-    this.log = options.logger ?? createLogger("info");
+    const logger = options.logger ?? createLogger("info");
+    this.#admin = options.admin && new Admin(this, options.admin);
+    this.log = this.#admin?.recent.wrap(logger) ?? logger;
+    this.meter = this.#admin?.meter ?? noMeter;
     this.limits = withDefaults(options.limits);
     this.#admission = new Admission(this.limits);
-    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
+    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) }, this.meter);
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
     const { clientId, apiBase } = options.discord ?? {};
-    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log });
+    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log, meter: this.meter });
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -163,18 +176,20 @@ export class Server {
    * when d-back does not know the guild.
    */
   broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
-    return this.state.presence(guildId, check(PresenceData, data, "broadcastPresence"));
+    const checked = check(PresenceData, data, "broadcastPresence");
+    return this.meter.event("library", "presence", () => this.state.presence(guildId, checked));
   }
 
   /** A member wrote in a channel of the guild. */
   broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
-    return this.state.message(guildId, check(MessageData, data, "broadcastMessage"));
+    const checked = check(MessageData, data, "broadcastMessage");
+    return this.meter.event("library", "message", () => this.state.message(guildId, checked));
   }
 
   /** The guild's Discord OAuth2 client id changed. */
   broadcastClientId(guildId: string, clientId: string): boolean {
     const data = check(ClientIdData, { clientId }, "broadcastClientId");
-    return this.state.clientId(guildId, data.clientId);
+    return this.meter.event("library", "update-clientid", () => this.state.clientId(guildId, data.clientId));
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -190,6 +205,17 @@ export class Server {
     return this.#viewers.size;
   }
 
+  /** Whether `start()` has run. */
+  get started(): boolean {
+    return !!this.#world;
+  }
+
+  /** The admin listener's URL (metrics, operator page), once started with `admin`. */
+  get adminUrl(): string {
+    if (!this.#admin) throw new Error("d-back: the admin listener is off (ServerOptions.admin)");
+    return this.#admin.url;
+  }
+
   /** The bound port, once started. */
   get port(): number {
     if (!this.#listening) throw new Error("d-back: the server is not started");
@@ -197,7 +223,7 @@ export class Server {
   }
 
   get url(): string {
-    return `http://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
+    return `${this.#options.tls ? "https" : "http"}://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
   }
 
   health(): Record<string, unknown> {
@@ -219,15 +245,24 @@ export class Server {
     };
   }
 
+  /** Whether to send viewers here (`/ready`): listening, not stopping, and the data source has what they should see. */
+  readiness(): { ready: boolean; status: "starting" | "ready" | "stopping" } {
+    if (this.#stopping) return { ready: false, status: "stopping" };
+    const ready = !!this.#listening && (this.#world?.source.ready?.() ?? true);
+    return { ready, status: ready ? "ready" : "starting" };
+  }
+
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
+    const tls = this.#options.tls;
+    if (tls) checkTls(tls);
     await this.#discordBot?.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
       discord: new DiscordIdentity(discord, now),
       failures: new FailureLimiter(signInLimits, now),
-    });
+    }, this.meter);
     const ingest = this.#options.ingest;
     const ingestMaxBytes = ingest?.maxBytes ?? 1024 * 1024;
     const app = createApp({
@@ -235,6 +270,7 @@ export class Server {
       root: this.root,
       upgrade: this.#gate(this.runtime.upgradeWebSocket((c) => this.#accept(c), { maxFrameBytes: this.limits.maxFrameBytes })),
       health: () => this.health(),
+      readiness: () => this.readiness(),
       ingest: ingest && this.#ingest
         ? ingestRoutes({
           token: ingest.token,
@@ -243,6 +279,7 @@ export class Server {
           source: this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
+          meter: this.meter,
           remoteAddress: (c) => this.runtime.remoteAddress(c),
           refused: this.#ingestRefused = new RepeatedLines(this.log, "warn", "ingest request refused: missing or wrong bearer token"),
         })
@@ -258,6 +295,7 @@ export class Server {
         port: this.#options.port ?? 3000,
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
+        tls,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
         sockets: {
           maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
@@ -273,12 +311,19 @@ export class Server {
       throw error;
     }
     this.#startedAt = Date.now();
+    await this.#admin?.start().catch(async (error) => {
+      await this.#listening?.close();
+      this.#listening = this.#world = undefined;
+      throw error;
+    });
     this.log.info("listening", {
       url: this.url,
       runtime: this.runtime.name,
       source: world.source.name,
       ingest: ingest ? "on" : "off",
       static: this.root.description,
+      tls: tls ? `until ${validTo(tls.cert)}` : "off",
+      admin: this.#admin?.url ?? "off",
       version: VERSION,
     });
     return this;
@@ -311,6 +356,7 @@ export class Server {
     if (this.#viewers.size === 0) allGone();
     await within(Promise.all([gone, closed]), deadline - Date.now());
     await this.#listening?.close(Math.max(0, deadline - Date.now()));
+    await this.#admin?.stop();
     this.#listening = undefined;
     this.#ingestRefused?.close();
   }
@@ -323,12 +369,16 @@ export class Server {
       const admitted = this.#admission.admit(address);
       if ("status" in admitted) {
         this.log.debug("upgrade refused", { addr: address, status: admitted.status });
+        this.meter.refused(admitted.reason);
         return c.text(`${admitted.text}\n`, admitted.status, admitted.status === 503 ? { "Retry-After": "10" } : {});
       }
       this.#tickets.set(c, admitted);
       const response = await upgrade(c, next);
       // No socket will open for a refused upgrade: give its place back.
-      if (!response || response.status >= 400) admitted.release();
+      if (!response || response.status >= 400) {
+        admitted.release();
+        this.meter.refused("bad_upgrade");
+      }
       return response;
     };
   }
@@ -357,7 +407,7 @@ export class Server {
     const ticket = this.#tickets.get(c)!;
     let viewer: Viewer | undefined;
     const { ratePerSecond, rateBurst } = this.limits;
-    const ctx = { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) };
+    const ctx = { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v), meter: this.meter };
     const fail = (what: string) => (error: unknown) =>
       this.log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
     return {
@@ -375,6 +425,7 @@ export class Server {
       },
       onClose: (event: CloseEvent) => {
         if (!viewer) return ticket.release();
+        this.meter.closed(event.code);
         if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
           this.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
         }

@@ -67,6 +67,9 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     else if (file.settings[name] !== undefined) out[name] = file.settings[name];
     else if ("default" in o) out[name] = check(name, o.default, `--${name}`);
   }
+  if ((out["tls-cert"] === undefined) !== (out["tls-key"] === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: give both or neither");
+  }
   return { action: "run", settings: out as Settings, discord: file.discord };
 }
 

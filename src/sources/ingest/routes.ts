@@ -11,6 +11,7 @@ import { secretEquals } from "../../secret.ts";
 import { Event, EventList, PutGuild } from "./schemas.ts";
 import { applyEvent } from "./apply.ts";
 import type { IngestSource } from "./source.ts";
+import { type Meter, noMeter } from "../../metrics/meter.ts";
 
 export interface IngestOptions {
   /** The bearer token producers must send. */
@@ -21,6 +22,8 @@ export interface IngestOptions {
   source: IngestSource;
   upgradeWebSocket: UpgradeWebSocket;
   log: Logger;
+  /** Counts requests by status and events by type. */
+  meter?: Meter;
   /** The peer's address, by which refusals are counted. */
   remoteAddress: (c: Context) => string;
   /** Where refused requests are logged: the first per address at once, the rest counted. */
@@ -52,6 +55,11 @@ function unknownGuilds(state: State, events: readonly Event[], batch: boolean): 
 /** The ingest API, mounted at /api/ingest: producers in other processes feed guilds and events. */
 export function ingestRoutes(o: IngestOptions): Hono {
   const app = new Hono();
+  const meter = o.meter ?? noMeter;
+  app.use("*", async (c, next) => {
+    await next();
+    meter.ingest(c.res.status);
+  });
 
   const auth: MiddlewareHandler = async (c, next) => {
     const header = c.req.header("authorization") ?? "";
@@ -127,7 +135,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
     // All or nothing: every guild must exist before the first event is applied.
     const missing = unknownGuilds(o.state, events, batch);
     if (missing.length) return fail(c, { status: 404, error: "unknown guild", issues: missing.slice(0, 20) });
-    for (const event of events) applyEvent(o.state, event);
+    for (const event of events) applyEvent(o.state, event, meter);
     return c.json({ ok: true, applied: events.length });
   });
 
@@ -147,7 +155,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
         const p = problem(parsed.issues[0]);
         return reply(`${p.path || "event"} ${p.message}`, index);
       }
-      if (!applyEvent(o.state, parsed.output)) reply(`server: no guild ${parsed.output.server}`, index);
+      if (!applyEvent(o.state, parsed.output, meter)) reply(`server: no guild ${parsed.output.server}`, index);
     });
   };
   app.get("/", socket, (c) => c.json({ error: "this is the ingest WebSocket: connect with Upgrade: websocket" }, 426));
