@@ -9,7 +9,7 @@ import { helpText } from "./cli/help.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
-import { AddressInUseError } from "./runtime/types.ts";
+import { AddressInUseError, ListenError } from "./runtime/types.ts";
 import type { StaticRoot } from "./http/static.ts";
 
 export interface MainOptions {
@@ -62,9 +62,15 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   try {
     await server.start();
   } catch (error) {
-    if (!(error instanceof AddressInUseError)) throw error;
-    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
-    return 1;
+    if (error instanceof AddressInUseError) {
+      console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
+      return 1;
+    }
+    if (!(error instanceof ListenError)) throw error;
+    // A --host this machine cannot listen on is a bad value, like any other: exit 2.
+    const why = error.reason === "not-local" ? "is not an address of this machine" : `cannot be listened on (${error.detail})`;
+    console.error(`d-back: --host ${error.hostname} ${why}; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`);
+    return 2;
   }
   onSignals(server, logger);
   return -1;

@@ -189,7 +189,8 @@ export class Server {
   }
 
   get url(): string {
-    return `http://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
+    const host = this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1";
+    return `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`; // an IPv6 address goes in brackets
   }
 
   health(): Record<string, unknown> {

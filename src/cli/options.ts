@@ -18,7 +18,15 @@ const wholeNumber = (min: number, max: number) => {
   return v.pipe(v.string(), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
 };
 const Port = wholeNumber(0, 65535);
-const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+/** A DNS name: dot-separated labels of letters, digits and hyphens, the last not all digits (that would be an IPv4 address). */
+const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]*[a-z-][a-z0-9-]*$/i;
+/** An IP address (IPv6 also in brackets, which are dropped) or a host name; `999.1.1.1` is neither. */
+const Host = v.pipe(
+  v.string(),
+  v.nonEmpty("must not be empty"),
+  v.transform((host) => /^\[.*\]$/.test(host) ? host.slice(1, -1) : host),
+  v.check((host) => isIP(host) !== 0 || hostName.test(host), "must be an IP address or a host name"),
+);
 const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const Addresses = v.pipe(
   v.string(),

@@ -5,7 +5,7 @@ import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
+import { AddressInUseError, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 // The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
@@ -121,7 +121,10 @@ export function createBunRuntime(): Runtime {
           },
         });
       } catch (error) {
-        if ((error as { code?: string }).code === "EADDRINUSE") throw new AddressInUseError(hostname, port);
+        const code = (error as { code?: string }).code;
+        if (code === "EADDRINUSE") throw new AddressInUseError(hostname, port);
+        if (code === "EADDRNOTAVAIL") throw new ListenError(hostname, port, "not-local", String((error as Error).message));
+        if (code === "EINVAL" || code === "ENOTFOUND") throw new ListenError(hostname, port, "unusable", String((error as Error).message));
         throw error;
       }
       const b = backlog = new Backlog({

@@ -4,7 +4,7 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
+import { AddressInUseError, ListenError, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
@@ -76,6 +76,10 @@ export function createDenoRuntime(): Runtime {
         server = Deno.serve({ port, hostname, onListen() {} }, (request, info) => fetch(request, info));
       } catch (error) {
         if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, port);
+        if (error instanceof Deno.errors.AddrNotAvailable) throw new ListenError(hostname, port, "not-local", error.message);
+        // A name that does not resolve, or an address the system refuses (EINVAL).
+        const message = String((error as Error).message);
+        if (/lookup address|os error 22/.test(message)) throw new ListenError(hostname, port, "unusable", message);
         throw error;
       }
       limits = sockets;
