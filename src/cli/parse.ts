@@ -14,7 +14,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   let parsed;
   try {
     parsed = parseArgs({
-      args: joinNegatives(argv),
+      args: joinNegatives(argv[0] === "--" ? argv.slice(1) : argv), // `deno task start -- --port 3702` passes the `--` on
       strict: true,
       allowPositionals: false,
       options: {
