@@ -1,9 +1,10 @@
 // Ingest PUTs that would make guilds ambiguous are refused, naming the conflict; every 400 and 413
-// leaves one debug line (never the body).
+// leaves one debug line (never the body). And what state ignores, viewers are not sent.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createLogger, type Server } from "../src/mod.ts";
-import { startServer } from "./helpers/server.ts";
+import { startServer, wsURL } from "./helpers/server.ts";
+import { Client } from "./helpers/client.ts";
 import { ingest, TOKEN } from "./helpers/ingest.ts";
 
 const guild = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: `guild ${id}`, users: {}, ...extra });
@@ -50,5 +51,24 @@ describe("ingest refusals", () => {
     assert.match(refused[0]!, /method=POST path=\/api\/ingest\/events status=400 error="the body is not valid JSON"/);
     assert.match(refused[1]!, /status=413 error="the body is larger than 2048 bytes/);
     assert.ok(!lines.join("\n").includes("xxxx"), "no body in the log");
+  });
+
+  it("a presence for a member state does not know, without a username, reaches no viewer", async () => {
+    const users = { "1": { uid: "1", username: "Ada", status: "online", roleColor: "#e06c75" } };
+    assert.equal((await ingest(server, "PUT", "/servers/500", { id: "gamma", name: "gamma", users })).status, 201);
+    const { client } = await Client.joined(wsURL(server), "gamma");
+    try {
+      const events = (data: Record<string, unknown>[]) => ingest(server, "POST", "/events", data.map((d) => ({ type: "presence", server: "500", data: d })));
+      assert.equal((await events([{ uid: "2", status: "idle" }, { uid: "3", status: "offline", delete: true }, { uid: "1", status: "dnd" }])).status, 200);
+      const next = await client.next("presence");
+      assert.deepEqual(next.data, { uid: "1", status: "dnd" }, "the ignored ones were not sent before it");
+      await events([{ uid: "4", status: "online", username: "Bo" }]);
+      assert.equal((await client.next("presence")).data.uid, "4", "a presence that names a new member is sent");
+      const later = await Client.joined(wsURL(server), "gamma");
+      assert.deepEqual(Object.keys(later.join.data.users).sort(), ["1", "4"], "a later viewer sees what earlier ones saw");
+      await later.client.close();
+    } finally {
+      await client.close();
+    }
   });
 });
