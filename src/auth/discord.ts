@@ -24,6 +24,16 @@ export const DISCORD_API = "https://discord.com/api/v10";
  */
 export type Identity = { ok: true; id: string; cached: boolean } | { ok: false; unavailable: boolean; reason: string };
 
+/**
+ * An OAuth2 bearer token as RFC 6750 writes one (`b64token`): letters,
+ * digits and `-._~+/`, then optional `=`. Anything else (CR LF, NUL, spaces)
+ * is no token Discord issues, and could not be sent in a header as it is.
+ */
+export const BearerToken = v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-._~+/]+=*$/));
+
+/** Whether `token` is shaped like a bearer token (see `BearerToken`). */
+export const isBearerToken = (token: string): boolean => v.is(BearerToken, token);
+
 /** The part of `GET /users/@me` d-back reads. */
 const Me = v.object({ id: Id });
 /** Discord's 429 body; `Retry-After` says the same in whole seconds. */
@@ -63,6 +73,7 @@ export class DiscordIdentity {
   }
 
   identify(token: string): Promise<Identity> {
+    if (!isBearerToken(token)) return Promise.resolve({ ok: false, unavailable: false, reason: "the token is not a bearer token" });
     const key = secretKey(token);
     const id = this.#known.get(key);
     if (id !== undefined) return Promise.resolve({ ok: true, id, cached: true });

@@ -12,12 +12,21 @@ const isDirectory = (path: string) => {
   }
 };
 
+/**
+ * How a setting is written in the config file when not as the string its flag
+ * takes: the file's value is turned into that string and checked by the same
+ * schema (see config-file.ts). Read back with `v.getMetadata(schema).inFile`.
+ */
+export type FileForm = "string" | "number" | "boolean" | "list" | "path";
+const inFile = (form: FileForm) => v.metadata<string, { inFile: FileForm }>({ inFile: form });
+
 /** A whole number from `min` to `max`, written in decimal digits. */
 const wholeNumber = (min: number, max: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
-  return v.pipe(v.string(), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
+  return v.pipe(v.string(), inFile("number"), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
 };
 const Port = wholeNumber(0, 65535);
+const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 /** A DNS name: dot-separated labels of letters, digits and hyphens, the last not all digits (that would be an IPv4 address). */
 const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]*[a-z-][a-z0-9-]*$/i;
 /** An IP address (IPv6 also in brackets, which are dropped) or a host name; `999.1.1.1` is neither. */
@@ -27,9 +36,10 @@ const Host = v.pipe(
   v.transform((host) => /^\[.*\]$/.test(host) ? host.slice(1, -1) : host),
   v.check((host) => isIP(host) !== 0 || hostName.test(host), "must be an IP address or a host name"),
 );
-const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
+const Folder = v.pipe(v.string(), inFile("path"), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const Addresses = v.pipe(
   v.string(),
+  inFile("list"),
   v.transform((list) => list.split(",").map((address) => address.trim())),
   v.check((list) => list.every((address) => isIP(address) !== 0), "must be IP addresses separated by commas"),
 );
@@ -40,6 +50,7 @@ const Token = v.pipe(
 );
 const Bytes = v.pipe(
   v.string(),
+  inFile("number"),
   v.regex(/^\d+$/, "must be a whole number of bytes"),
   v.transform(Number),
   v.minValue(1024, "must be at least 1024 bytes"),
@@ -55,6 +66,7 @@ const HttpUrl = v.pipe(
 /** On/off switches: `--mock` on the command line, `DBACK_MOCK=1` (or true/yes/on, 0/false/no/off) in the environment. */
 const Switch = v.pipe(
   v.string(),
+  inFile("boolean"),
   v.toLowerCase(),
   v.picklist(["1", "true", "yes", "on", "0", "false", "no", "off"], "must be 1, true, yes, on, 0, false, no or off"),
   v.transform((s) => ["1", "true", "yes", "on"].includes(s)),
@@ -79,6 +91,12 @@ interface Setting<S extends v.GenericSchema<string, unknown>> {
  * validation are all derived from this table.
  */
 export const settings = {
+  config: {
+    env: "DBACK_CONFIG",
+    value: "FILE",
+    schema: NonEmpty,
+    help: "read settings from this JSON file: keys named like the flags, plus discord (see README)",
+  },
   port: { env: "DBACK_PORT", value: "N", schema: Port, default: "3000", help: "TCP port for HTTP and WebSocket; 0 picks a free one" },
   host: { env: "DBACK_HOST", value: "ADDR", schema: Host, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
   "static-dir": {
