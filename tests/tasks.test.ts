@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -152,4 +152,30 @@ describe("the dependency check before start", () => {
       }
     });
   }
+});
+
+const systemdAnalyze = "/usr/bin/systemd-analyze";
+describe("the README's systemd unit", () => {
+  it("is accepted by systemd-analyze verify, and refused when its ExecStart is not there", { skip: existsSync(systemdAnalyze) ? false : `needs ${systemdAnalyze}` }, async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const unit = /```ini\n(\[Unit\][\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(unit, "the README has an ini block with a unit");
+    assert.match(unit, /^ExecStart=\/usr\/local\/bin\/d-back /m);
+    const dir = mkdtempSync(join(tmpdir(), "dback-unit-"));
+    try {
+      const verify = (exe: string) => {
+        writeFileSync(join(dir, "d-back.service"), unit.replace("/usr/local/bin/d-back", exe));
+        return runCommand([systemdAnalyze, ["verify", join(dir, "d-back.service")]]);
+      };
+      // Any executable stands in for the installed d-back: verify checks the unit, not the program.
+      const good = await verify(process.execPath);
+      assert.equal(good.code, 0, good.stderr);
+      assert.equal(good.stderr.trim(), "");
+      const bad = await verify(join(dir, "missing"));
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /not executable/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
