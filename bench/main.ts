@@ -22,6 +22,7 @@ import { joinStorm } from "./scenarios/join-storm.ts";
 import { idleMemory } from "./scenarios/idle-memory.ts";
 import { coldStartScenario } from "./scenarios/cold-start.ts";
 import { staticFiles } from "./scenarios/static.ts";
+import { discordChunks, discordFanout } from "./scenarios/discord.ts";
 
 const scenarios: Record<ScenarioName, Scenario> = {
   fanout,
@@ -30,6 +31,8 @@ const scenarios: Record<ScenarioName, Scenario> = {
   idle: idleMemory,
   cold: coldStartScenario,
   static: staticFiles,
+  discord: discordFanout,
+  chunks: discordChunks,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import type { RuntimeName } from "./proc.ts";
 
-export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static"] as const;
+export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "discord", "chunks"] as const;
 export type ScenarioName = typeof scenarioNames[number];
 
 const Count = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"));
@@ -23,6 +23,7 @@ const Flags = v.object({
   storm: v.optional(Count),
   churn: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number))),
   idle: v.optional(Count),
+  "guild-members": v.optional(Count),
   deliveries: v.optional(Count),
   window: v.optional(Count),
   batch: v.optional(Count),
@@ -58,6 +59,8 @@ export interface Options {
   churn: number;
   /** Idle memory: viewers. */
   idle: number;
+  /** Discord member chunks: members of the guild loaded through them. */
+  guildMembers: number;
   /** Static: seconds per path. */
   staticSeconds: number;
   coldRuns: number;
@@ -89,6 +92,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --storm N          join storm: viewers (default 1000)
   --churn N          join storm: presences/s during a second storm (default 50; 0 for none)
   --idle N           idle memory: viewers (default 5000; quick 1000)
+  --guild-members N  chunks: members of the guild d-back loads through gateway member chunks (default 100000; quick 10000)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
   --executable FILE  cold start: the single executable (default dist/d-back; build it with bun run build)
   --install-wrk      static: install wrk with apt-get if it is missing (else Bun clients make the requests)
@@ -109,6 +113,7 @@ export function parseOptions(argv: string[]): Options {
       storm: { type: "string" },
       churn: { type: "string" },
       idle: { type: "string" },
+      "guild-members": { type: "string" },
       deliveries: { type: "string" },
       window: { type: "string" },
       batch: { type: "string" },
@@ -145,6 +150,7 @@ export function parseOptions(argv: string[]): Options {
     storm: f.storm ?? 1000,
     churn: f.churn ?? 50,
     idle: f.idle ?? (quick ? 1000 : 5000),
+    guildMembers: f["guild-members"] ?? (quick ? 10_000 : 100_000),
     staticSeconds: quick ? 1 : 5,
     coldRuns: quick ? 1 : 5,
     staticDir: f["static-dir"],

@@ -14,6 +14,7 @@ import { CompositeSource } from "./sources/composite.ts";
 import { MockSource, type MockOptions } from "./sources/mock/source.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
+import { type DiscordBotOptions, DiscordSource } from "./sources/discord/source.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
@@ -59,6 +60,8 @@ export interface ServerOptions {
    * how d-back checks tokens with Discord when no callback decides.
    */
   discord?: DiscordOptions;
+  /** Connect to Discord's gateway as this bot and show the guilds it is in (the mock world is then off unless `mock`). */
+  discordBot?: DiscordBotOptions;
   /** Refused sign-ins allowed per connection and per remote address (default 5 per 60 s). */
   signInLimits?: FailureLimits;
   /** The clock behind sign-in limits, remembered tokens and Discord's Retry-After; tests move it instead of sleeping. */
@@ -95,6 +98,7 @@ export class Server {
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
+  #discordBot: DiscordSource | undefined;
   #world: World | undefined;
   #admission: Admission;
   /** Open viewers, each with the place it holds. */
@@ -118,6 +122,8 @@ export class Server {
     this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
+    const { clientId, apiBase } = options.discord ?? {};
+    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log });
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -217,6 +223,7 @@ export class Server {
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
+    await this.#discordBot?.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
       discord: new DiscordIdentity(discord, now),
@@ -247,16 +254,23 @@ export class Server {
     });
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
-      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
+      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
       this.#listening = await this.runtime.listen({
         port: this.#options.port ?? 3000,
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0), maxBufferedBytes, idleTimeoutSeconds },
+        sockets: {
+          maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
+          maxBufferedBytes,
+          idleTimeoutSeconds,
+          headerTimeoutSeconds,
+        },
+        warn: (message, fields) => this.log.warn(message, fields),
       });
     } catch (error) {
       this.#world = undefined;
+      await this.#discordBot?.close();
       throw error;
     }
     this.#startedAt = Date.now();
@@ -324,6 +338,7 @@ export class Server {
   #source(): DataSource {
     const sources: DataSource[] = [];
     if (this.#options.source) sources.push(this.#options.source);
+    if (this.#discordBot) sources.push(this.#discordBot);
     if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
     if (this.#ingest) sources.push(this.#ingest);
     const mock = this.#options.mock;
@@ -348,6 +363,8 @@ export class Server {
       this.log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
     return {
       onOpen: (_: Event, socket: Viewer["socket"]) => {
+        // The place is held until the connection is really gone, not just closed.
+        this.runtime.gone(socket).then(() => ticket.release());
         viewer = new Viewer(socket, ++this.#nextId, ticket.address, new RateLimit(ratePerSecond, rateBurst), ctx);
         this.#viewers.set(viewer, ticket);
         if (this.#stopping) return viewer.end(Close.goingAway);
@@ -358,8 +375,7 @@ export class Server {
         Promise.resolve(viewer?.receive(data)).catch(fail("message failed"));
       },
       onClose: (event: CloseEvent) => {
-        ticket.release();
-        if (!viewer) return;
+        if (!viewer) return ticket.release();
         if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
           this.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
         }
@@ -369,12 +385,9 @@ export class Server {
     };
   }
 
-  /** Forgets a viewer whose socket is closed or closing, and gives its place back. */
+  /** Forgets a viewer whose socket is closed or closing (its place is given back once the connection is gone). */
   #gone(viewer: Viewer): void {
-    const ticket = this.#viewers.get(viewer);
-    if (!ticket) return;
-    this.#viewers.delete(viewer);
-    ticket.release();
+    if (!this.#viewers.delete(viewer)) return;
     if (this.#viewers.size === 0) this.#allGone?.();
   }
 }
