@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
- * The `d-back` command of the npm package (`bunx d-back`, `npx d-back` with Bun
- * installed): the same command line as `npm start`, on Bun.
+ * The `d-back` command of the npm package (`bunx d-back`): the same command
+ * line as `npm start`, run by the `bun` its first line names.
  */
 import process from "node:process";
 import { runMain } from "./main.ts";

@@ -1,7 +1,7 @@
 /**
  * How the command ends after SIGINT or SIGTERM. Normally: exit with the given
  * code. Under a file watcher (`deno task dev` and `npm run dev` set
- * DBACK_WATCHED=1), ending the script is not enough: Deno's watcher keeps
+ * DBACK_WATCHED=1), ending the script is not enough: `deno run --watch` keeps
  * waiting for the next change, so Ctrl-C would leave it hanging. There the
  * signal is raised again with no handler left, and it ends the watcher too
  * (exit 130 for SIGINT, as a shell reports it).
