@@ -223,7 +223,8 @@ export class Server {
   }
 
   get url(): string {
-    return `${this.#options.tls ? "https" : "http"}://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
+    const host = this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1";
+    return `${this.#options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${this.port}`; // an IPv6 address goes in brackets
   }
 
   health(): Record<string, unknown> {

@@ -27,6 +27,15 @@ const wholeNumber = (min: number, max: number) => {
 };
 const Port = wholeNumber(0, 65535);
 const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+/** A DNS name: dot-separated labels of letters, digits and hyphens, the last not all digits (that would be an IPv4 address). */
+const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]*[a-z-][a-z0-9-]*$/i;
+/** An IP address (IPv6 also in brackets, which are dropped) or a host name; `999.1.1.1` is neither. */
+const Host = v.pipe(
+  v.string(),
+  v.nonEmpty("must not be empty"),
+  v.transform((host) => /^\[.*\]$/.test(host) ? host.slice(1, -1) : host),
+  v.check((host) => isIP(host) !== 0 || hostName.test(host), "must be an IP address or a host name"),
+);
 const Folder = v.pipe(v.string(), inFile("path"), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 /** A file read whole at start-up (a PEM certificate or key): the setting's value is its text. */
 const TextFile = v.pipe(
@@ -110,7 +119,7 @@ export const settings = {
     help: "read settings from this JSON file: keys named like the flags, plus discord (see README)",
   },
   port: { env: "DBACK_PORT", value: "N", schema: Port, default: "3000", help: "TCP port for HTTP and WebSocket; 0 picks a free one" },
-  host: { env: "DBACK_HOST", value: "ADDR", schema: NonEmpty, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
+  host: { env: "DBACK_HOST", value: "ADDR", schema: Host, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
   "admin-port": {
     env: "DBACK_ADMIN_PORT",
     value: "N",

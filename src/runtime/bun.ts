@@ -5,7 +5,7 @@ import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type HttpListenOptions, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
+import { AddressInUseError, type HttpListenOptions, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 // The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
@@ -45,12 +45,16 @@ declare const Bun: {
 
 const raw = (socket: WSContext) => socket.raw as BunSocket;
 
-/** `Bun.serve`, with a taken port reported as `AddressInUseError`. */
+/** `Bun.serve`, with a taken port reported as `AddressInUseError` and an address it cannot use as `ListenError`. */
 function serve(options: Record<string, unknown> & { port: number; hostname: string }): BunServer {
+  const { hostname, port } = options;
   try {
     return Bun.serve(options);
   } catch (error) {
-    if ((error as { code?: string }).code === "EADDRINUSE") throw new AddressInUseError(options.hostname, options.port);
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new AddressInUseError(hostname, port);
+    if (code === "EADDRNOTAVAIL") throw new ListenError(hostname, port, "not-local", String((error as Error).message));
+    if (code === "EINVAL" || code === "ENOTFOUND") throw new ListenError(hostname, port, "unusable", String((error as Error).message));
     throw error;
   }
 }

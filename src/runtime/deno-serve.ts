@@ -1,4 +1,4 @@
-import { AddressInUseError, type TlsPair } from "./types.ts";
+import { AddressInUseError, ListenError, type TlsPair } from "./types.ts";
 
 export interface ResilientServeOptions {
   port: number;
@@ -59,6 +59,10 @@ export function serveResilient(options: ResilientServeOptions): ResilientServer 
     start(options.port);
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, options.port);
+    if (error instanceof Deno.errors.AddrNotAvailable) throw new ListenError(hostname, options.port, "not-local", error.message);
+    // A name that does not resolve, or an address the system refuses (EINVAL).
+    const message = String((error as Error).message);
+    if (/lookup address|os error 22/.test(message)) throw new ListenError(hostname, options.port, "unusable", message);
     throw error;
   }
   const addr = server!.addr;

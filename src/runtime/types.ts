@@ -48,6 +48,19 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * Thrown by `listen` when the address cannot be bound for a reason other than
+ * a taken port: `not-local` (no interface of this machine has it, e.g.
+ * EADDRNOTAVAIL) or `unusable` (a name that does not resolve, an address the
+ * system refuses, EINVAL). `detail` is the runtime's own words.
+ */
+export class ListenError extends Error {
+  override name = "ListenError";
+  constructor(readonly hostname: string, readonly port: number, readonly reason: "not-local" | "unusable", readonly detail: string) {
+    super(`cannot listen on ${hostname}:${port}: ${detail}`);
+  }
+}
+
 /** Thrown by `listen` when another process holds the port. */
 export class AddressInUseError extends Error {
   override name = "AddressInUseError";

@@ -10,6 +10,7 @@ import { readJsonFrame } from "../../protocol/inbound.ts";
 import { secretEquals } from "../../secret.ts";
 import { Event, EventList, PutGuild } from "./schemas.ts";
 import { applyEvent } from "./apply.ts";
+import { conflicts } from "./conflicts.ts";
 import type { IngestSource } from "./source.ts";
 import { type Meter, noMeter } from "../../metrics/meter.ts";
 
@@ -75,6 +76,20 @@ export function ingestRoutes(o: IngestOptions): Hono {
     await next();
   };
   app.use("*", auth);
+  // Refusals leave a trace at debug (the producer got the reason in the body); the body is never logged.
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.res.status !== 400 && c.res.status !== 413) return;
+    const reply = await c.res.clone().json().catch(() => ({})) as { error?: string; issues?: Problem[] };
+    const first = reply.issues?.[0];
+    o.log.debug("ingest request refused", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      error: reply.error,
+      ...(first ? { issue: `${first.path || "body"}: ${first.message}`, issues: reply.issues!.length } : {}),
+    });
+  });
   app.use(
     "*",
     bodyLimit({
@@ -111,6 +126,8 @@ export function ingestRoutes(o: IngestOptions): Hono {
     if (!parsed.success) return fail(c, { status: 400, error: "invalid guild", issues: parsed.issues.slice(0, 20).map(problem) });
     const { users, ...entry } = parsed.output;
     const info = { ...entry, guildId };
+    const clash = conflicts(o.source.servers(), info);
+    if (clash.length) return fail(c, { status: 400, error: "conflicting guild", issues: clash });
     const created = o.source.put(info);
     o.state.putGuild(info, users);
     o.log.info("ingest guild put", { guild: guildId, members: Object.keys(users).length, created });
