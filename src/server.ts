@@ -183,6 +183,7 @@ export class Server {
       uptime: Math.round((Date.now() - this.#startedAt) / 1000),
       viewers: this.#doorway.viewers,
       source: this.#world?.source.name,
+      sources: this.#world?.source.status?.(),
       guilds: this.state.size,
       watched: this.hub.rooms,
       joined: this.hub.viewers(),
