@@ -7,6 +7,16 @@ import * as v from "valibot";
  * corrupting the state.
  */
 
+/**
+ * One failed check as a short phrase for the log: where, and what was
+ * expected, never what came (a hostile gateway's megabyte of text would be
+ * written out whole).
+ */
+export function expected(issue: v.BaseIssue<unknown>): string {
+  const where = v.getDotPath(issue) ?? "";
+  return `${where || "payload"} must be ${issue.expected ?? "something else"}`.slice(0, 200);
+}
+
 const Snowflake = v.pipe(v.string(), v.regex(/^\d{1,32}$/));
 const Name = v.pipe(v.string(), v.maxLength(256));
 

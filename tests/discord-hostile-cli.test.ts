@@ -1,0 +1,47 @@
+// The d-back command fed by a hostile Discord gateway: payloads the gateway library would choke on never end the process.
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { startCli } from "./helpers/cli.ts";
+import { Client, until } from "./helpers/client.ts";
+import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
+import { FakeGateway } from "./helpers/fake-gateway.ts";
+
+const PIXEL = "100000000000000001";
+let fake: FakeGateway | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+describe("d-back against a hostile gateway", () => {
+  it("drops malformed READY, op 9 and HELLO payloads with one line each, and keeps serving", async () => {
+    fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    const running = await startCli([], { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: "info" });
+    try {
+      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
+      const { client } = await Client.joined(running.url.replace("http", "ws") + "/");
+      for (let i = 0; i < 3; i++) {
+        fake.sendRaw({ op: 0, t: "READY", s: 1000 + i, d: null });
+        fake.sendRaw({ op: 9, d: null });
+        fake.sendRaw({ op: 10, d: { heartbeat_interval: "soon" } });
+        fake.sendRaw({ op: 0, t: "PRESENCE_UPDATE", s: "x".repeat(10_000), d: {} });
+        fake.sendRaw({ op: "0" });
+      }
+      // The same session goes on: a change after the garbage reaches the viewer.
+      fake.presence(PIXEL, "200000000000000003", "dnd");
+      const frame = await client.next("presence");
+      assert.deepEqual(frame.data, { uid: "200000000000000003", status: "dnd", username: "carol", roleColor: "#ffffff" });
+      await client.close();
+      const log = running.log();
+      assert.doesNotMatch(log, /Uncaught|TypeError/);
+      for (const kind of ["READY", '"op 9"', '"op 10"', "PRESENCE_UPDATE", "payload"]) {
+        assert.equal(log.split(`discord gateway payload dropped event=${kind} `).length - 1, 1, `one line for ${kind}:\n${log}`);
+      }
+      assert.ok(!log.includes("x".repeat(100)), "what the gateway sent is not written out");
+    } finally {
+      const { code } = await running.stop();
+      assert.equal(code, 0, running.log());
+    }
+  });
+});
