@@ -2,7 +2,8 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as v from "valibot";
-import { Client, until } from "./helpers/client.ts";
+import { Client, sleep, until } from "./helpers/client.ts";
+import { type MemberRequest, MemberRequests } from "../src/sources/discord/member-requests.ts";
 import { wsURL } from "./helpers/server.ts";
 import { member, pixelTown, startDiscord } from "./helpers/discord-world.ts";
 import { createLogger } from "../src/mod.ts";
@@ -109,6 +110,20 @@ describe("a hostile Discord gateway", () => {
       assertValid(client);
     } finally {
       await client.close();
+    }
+  });
+
+  it("a RATE_LIMITED with an absurd retry_after does not turn into a request loop", async () => {
+    const sent: MemberRequest[] = [];
+    const requests = new MemberRequests((r) => sent.push(r), 30_000);
+    try {
+      requests.request("1");
+      requests.rateLimited("1", 1e10);
+      // A timer past 2^31 - 1 ms fires after 1 ms: the guild would be asked again (and refused again) at once.
+      await sleep(50);
+      assert.equal(sent.length, 1);
+    } finally {
+      requests.reset();
     }
   });
 });
