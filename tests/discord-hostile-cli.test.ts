@@ -1,7 +1,7 @@
 // The d-back command fed by a hostile Discord gateway: payloads the gateway library would choke on never end the process.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startCli } from "./helpers/cli.ts";
+import { runCli, startCli } from "./helpers/cli.ts";
 import { Client, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
@@ -42,6 +42,33 @@ describe("d-back against a hostile gateway", () => {
     } finally {
       const { code } = await running.stop();
       assert.equal(code, 0, running.log());
+    }
+  });
+
+  it("never prints the token, even when Discord echoes it back (a REST error body, a bot named like it)", async () => {
+    fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    const env = { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: "debug" };
+    const running = await startCli([], env);
+    try {
+      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
+      fake.dispatch("READY", {
+        user: { id: "900000000000000002", username: BOT_TOKEN.slice(0, 100) },
+        guilds: [{ id: PIXEL }],
+        session_id: "session-x",
+        resume_gateway_url: `ws://127.0.0.1:${fake.ws.port}`,
+        application: { id: "900000000000000001" },
+      });
+      await until(() => /discord session renewed/.test(running.log()), "the echoed READY");
+    } finally {
+      await running.stop();
+    }
+    fake.rest.route("GET", "/gateway/bot", (auth) => ({ status: 400, body: { message: `bad request, you sent Authorization: ${auth}`, code: 50035 } }));
+    const refused = await runCli(["--port", "0"], env);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /cannot reach Discord's gateway .*\[token\]/);
+    for (const text of [running.log(), refused.stdout + refused.stderr]) {
+      for (const part of BOT_TOKEN.split(".")) assert.ok(!text.includes(part), `a part of the token was printed:\n${text}`);
     }
   });
 });

@@ -11,6 +11,7 @@ import { MemberRequests } from "./member-requests.ts";
 import { Roster } from "./roster.ts";
 import { applyDispatch } from "./dispatch.ts";
 import { RepeatedLines } from "../../log-repeats.ts";
+import { redactedLog } from "./redacted-log.ts";
 
 /** How long readiness waits for a guild READY named (Discord sends them within seconds, unless it is in an outage). */
 const UNAVAILABLE_AFTER_MS = 30_000;
@@ -74,7 +75,7 @@ export class DiscordSource implements DataSource {
     this.state = state;
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
-    this.log = options.log ?? createLogger("silent");
+    this.log = redactedLog(options.log ?? createLogger("silent"), options.token);
     this.#refused = new RepeatedLines(this.log, "warn", "discord event not applied", undefined, "event");
     this.#leftOut = new RepeatedLines(this.log, "warn", "discord event items left out", undefined, "event");
     this.gateway = new GatewaySession({
