@@ -68,6 +68,14 @@ describe("a hostile Discord gateway", () => {
         fake.dispatch("GUILD_ROLE_UPDATE", { guild_id: PIXEL, role: { id: "300000000000000001", color: -1 } });
         fake.dispatch("MESSAGE_CREATE", null);
       }
+      // Well-formed, but about guilds, requests and roles d-back does not know: nothing happens, nothing is logged.
+      fake.dispatch("PRESENCE_UPDATE", { user: { id: CAROL }, guild_id: "999", status: "online" });
+      fake.dispatch("MESSAGE_CREATE", { guild_id: "999", channel_id: "1", author: { id: CAROL }, content: "hi" });
+      fake.dispatch("GUILD_MEMBERS_CHUNK", { guild_id: PIXEL, members: [member("200000000000000099", "zed")], chunk_index: 0, chunk_count: 1, nonce: "x" });
+      fake.dispatch("GUILD_DELETE", { id: "12345" });
+      fake.dispatch("GUILD_ROLE_DELETE", { guild_id: PIXEL, role_id: "777" });
+      fake.dispatch("GUILD_ROLE_UPDATE", { guild_id: "999", role: { id: "777", color: 0 } });
+      fake.dispatch("GUILD_CREATE", fake.guildCreate(PIXEL));
       fake.presence(PIXEL, CAROL, "dnd");
       assert.deepEqual((await client.next("presence")).data, { uid: CAROL, status: "dnd", username: "carol", roleColor: "#ffffff" });
       assert.deepEqual(client.drain(), []);
