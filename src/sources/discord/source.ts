@@ -12,6 +12,7 @@ import { Roster } from "./roster.ts";
 import { applyDispatch } from "./dispatch.ts";
 import { RepeatedLines } from "../../log-repeats.ts";
 import { redactedLog } from "./redacted-log.ts";
+import { type Meter, noMeter } from "../../metrics/meter.ts";
 
 /** How long readiness waits for a guild READY named (Discord sends them within seconds, unless it is in an outage). */
 const UNAVAILABLE_AFTER_MS = 30_000;
@@ -33,6 +34,8 @@ export interface DiscordSourceOptions extends DiscordBotOptions {
   /** d-back's own OAuth2 client id (`--discord-client-id`); without it guilds sign in with the bot's application. */
   clientId?: string;
   log?: Logger;
+  /** Counts the presences and messages that reach viewers (the admin port's metrics). */
+  meter?: Meter;
 }
 
 /**
@@ -51,6 +54,7 @@ export class DiscordSource implements DataSource {
   readonly state: State;
   readonly settings: DiscordSettings;
   readonly log: Logger;
+  readonly meter: Meter;
   readonly gateway: GatewaySession;
   readonly requests: MemberRequests;
   readonly rosters = new Map<string, Roster>();
@@ -76,6 +80,7 @@ export class DiscordSource implements DataSource {
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
     this.log = redactedLog(options.log ?? createLogger("silent"), options.token);
+    this.meter = options.meter ?? noMeter;
     this.#refused = new RepeatedLines(this.log, "warn", "discord event not applied", undefined, "event");
     this.#leftOut = new RepeatedLines(this.log, "warn", "discord event items left out", undefined, "event");
     this.gateway = new GatewaySession({
@@ -152,7 +157,7 @@ export class DiscordSource implements DataSource {
   /** Presences for a complete guild go to its viewers; an incomplete one is settled when it completes. */
   emit(guildId: string, presences: PresenceData[]): void {
     if (!this.complete.has(guildId)) return;
-    for (const p of presences) this.state.presence(guildId, p);
+    for (const p of presences) this.meter.event("discord", "presence", () => this.state.presence(guildId, p));
   }
 
   /** All of a guild's members are known: state takes them whole, and viewers get only what changed. */
