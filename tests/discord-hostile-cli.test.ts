@@ -45,6 +45,26 @@ describe("d-back against a hostile gateway", () => {
     }
   });
 
+  it("a READY whose resume URL is not a WebSocket URL is dropped, and the next resume goes where the session's did", async () => {
+    fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    const running = await startCli([], { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: "info" });
+    try {
+      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
+      const { client } = await Client.joined(running.url.replace("http", "ws") + "/");
+      fake.sendRaw({ op: 0, t: "READY", s: 1000, d: { session_id: "elsewhere", resume_gateway_url: "not a url", user: {}, guilds: [], application: {} } });
+      await until(() => /payload dropped event=READY/.test(running.log()), "the READY to be dropped");
+      // Before: Bun's WebSocket threw on "not a url" while reconnecting, unhandled, and the process ended.
+      fake.drop();
+      fake.presence(PIXEL, "200000000000000003", "dnd");
+      assert.equal((await client.next("presence", { timeout: 10_000 })).data.status, "dnd");
+      await client.close();
+    } finally {
+      const { code } = await running.stop();
+      assert.equal(code, 0, running.log());
+    }
+  });
+
   it("never prints the token, even when Discord echoes it back (a REST error body, a bot named like it)", async () => {
     fake = await FakeGateway.start({ token: BOT_TOKEN });
     fake.addGuild(pixelTown());

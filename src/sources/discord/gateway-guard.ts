@@ -16,7 +16,17 @@ const Sequence = v.pipe(v.number(), v.integer(), v.minValue(0));
 /** Timers past 2^31 - 1 ms fire at once on every runtime: a heartbeat storm. */
 const Interval = v.pipe(v.number(), v.minValue(1), v.maxValue(2 ** 31 - 1));
 
-const Ready = v.object({ s: Sequence, d: v.object({ session_id: v.string(), resume_gateway_url: v.string() }) });
+/** Where the library reconnects to resume; a URL the runtime's WebSocket refuses throws where nobody catches it. */
+const GatewayUrl = v.pipe(v.string(), v.check((text) => {
+  try {
+    const url = new URL(text);
+    return url.protocol === "wss:" || url.protocol === "ws:";
+  } catch {
+    return false;
+  }
+}, "a ws: or wss: URL"));
+
+const Ready = v.object({ s: Sequence, d: v.object({ session_id: v.string(), resume_gateway_url: GatewayUrl }) });
 const Dispatch = v.object({ t: v.string(), s: Sequence });
 const InvalidSession = v.object({ d: v.boolean() });
 const Hello = v.object({ d: v.object({ heartbeat_interval: Interval }) });
