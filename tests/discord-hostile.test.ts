@@ -134,4 +134,18 @@ describe("a hostile Discord gateway", () => {
       requests.reset();
     }
   });
+
+  it("opens one shard even when /gateway/bot recommends more (member requests only go to shard 0)", async () => {
+    running = await startDiscord([pixelTown()], {}, {}, (fake) => {
+      fake.rest.route("GET", "/gateway/bot", () => ({
+        body: {
+          url: `ws://127.0.0.1:${fake.ws.port}`,
+          shards: 3,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
+      }));
+    });
+    const identifies = running.fake.sent(2) as { shard: [number, number] }[];
+    assert.deepEqual(identifies.map((d) => d.shard), [[0, 1]]);
+  });
 });

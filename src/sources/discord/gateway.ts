@@ -56,6 +56,9 @@ export class GatewaySession {
     this.#manager = new WebSocketManager({
       token: options.token,
       intents: INTENTS,
+      // One shard, whatever /gateway/bot recommends: member requests go to shard 0, and a bot too big for
+      // one connection is told so by Discord (close 4011, a fatal line) rather than half served.
+      shardCount: 1,
       rest: this.rest,
       compression: null,
       useIdentifyCompression: false,
