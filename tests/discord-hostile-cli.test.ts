@@ -13,14 +13,21 @@ afterEach(async () => {
   fake = undefined;
 });
 
+/** A fake Discord with Pixel Town and the d-back command connected to it, its guild loaded. */
+async function started(level = "info") {
+  fake = await FakeGateway.start({ token: BOT_TOKEN });
+  fake.addGuild(pixelTown());
+  const env = { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: level };
+  const running = await startCli([], env);
+  await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
+  return { fake, running, env, viewers: running.url.replace("http", "ws") + "/" };
+}
+
 describe("d-back against a hostile gateway", () => {
   it("drops malformed READY, op 9 and HELLO payloads with one line each, and keeps serving", async () => {
-    fake = await FakeGateway.start({ token: BOT_TOKEN });
-    fake.addGuild(pixelTown());
-    const running = await startCli([], { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: "info" });
+    const { fake, running, viewers } = await started();
     try {
-      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
-      const { client } = await Client.joined(running.url.replace("http", "ws") + "/");
+      const { client } = await Client.joined(viewers);
       for (let i = 0; i < 3; i++) {
         fake.sendRaw({ op: 0, t: "READY", s: 1000 + i, d: null });
         fake.sendRaw({ op: 9, d: null });
@@ -46,12 +53,9 @@ describe("d-back against a hostile gateway", () => {
   });
 
   it("a READY whose resume URL is not a WebSocket URL is dropped, and the next resume goes where the session's did", async () => {
-    fake = await FakeGateway.start({ token: BOT_TOKEN });
-    fake.addGuild(pixelTown());
-    const running = await startCli([], { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: "info" });
+    const { fake, running, viewers } = await started();
     try {
-      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
-      const { client } = await Client.joined(running.url.replace("http", "ws") + "/");
+      const { client } = await Client.joined(viewers);
       fake.sendRaw({ op: 0, t: "READY", s: 1000, d: { session_id: "elsewhere", resume_gateway_url: "not a url", user: {}, guilds: [], application: {} } });
       await until(() => /payload dropped event=READY/.test(running.log()), "the READY to be dropped");
       // Before: Bun's WebSocket threw on "not a url" while reconnecting, unhandled, and the process ended.
@@ -66,12 +70,8 @@ describe("d-back against a hostile gateway", () => {
   });
 
   it("never prints the token, even when Discord echoes it back (a REST error body, a bot named like it)", async () => {
-    fake = await FakeGateway.start({ token: BOT_TOKEN });
-    fake.addGuild(pixelTown());
-    const env = { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase, DBACK_LOG_LEVEL: "debug" };
-    const running = await startCli([], env);
+    const { fake, running, env } = await started("debug");
     try {
-      await until(() => /discord guilds loaded/.test(running.log()), "the guild to load");
       fake.dispatch("READY", {
         user: { id: "900000000000000002", username: BOT_TOKEN.slice(0, 100) },
         guilds: [{ id: PIXEL }],
