@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { GuildInfo, Members } from "../../protocol/guild.ts";
 import type { PresenceData } from "../../protocol/events.ts";
-import type { State } from "../../state/state.ts";
+import type { Writes } from "../../state/writes.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import type { DataSource } from "../source.ts";
 import { DiscordSettings, guildAllowed, guildSettings, shortIds } from "./guild-settings.ts";
@@ -51,7 +51,8 @@ export interface DiscordSourceOptions extends DiscordBotOptions {
  */
 export class DiscordSource implements DataSource {
   readonly name = "discord";
-  readonly state: State;
+  /** Where its changes go: State, or in a cluster the gateway lease's fenced writes onto the bus. */
+  readonly state: Writes;
   readonly settings: DiscordSettings;
   readonly log: Logger;
   readonly meter: Meter;
@@ -75,7 +76,7 @@ export class DiscordSource implements DataSource {
   #leftOut: RepeatedLines;
   #list: readonly GuildInfo[] = [];
 
-  constructor(state: State, options: DiscordSourceOptions) {
+  constructor(state: Writes, options: DiscordSourceOptions) {
     this.state = state;
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
