@@ -85,7 +85,7 @@ describe("etagMatches", () => {
 describe("contentType", () => {
   it("knows d-zone's files and defaults to octet-stream", () => {
     assert.equal(contentType("a/b.PNG"), "image/png");
-    assert.equal(contentType("bundle.js.map"), "application/json; charset=utf-8");
+    assert.equal(contentType("bundle.js.map"), "application/json");
     assert.equal(contentType("README"), "application/octet-stream");
   });
 });
