@@ -299,7 +299,7 @@ export class Server {
   /** Turns away upgrades past a connection limit, before the runtime upgrades anything. */
   #gate(upgrade: MiddlewareHandler): MiddlewareHandler {
     return async (c, next) => {
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+      if (c.req.raw.headers.get("upgrade")?.toLowerCase() !== "websocket") return next();
       const address = this.runtime.remoteAddress(c);
       const admitted = this.#admission.admit(address);
       if ("status" in admitted) {

@@ -6,6 +6,7 @@ import { normalizeServer } from "../src/protocol/normalize.ts";
 import { toRootPath } from "../src/http/safe-path.ts";
 import { etagMatches } from "../src/http/static.ts";
 import { contentType } from "../src/http/mime.ts";
+import { hasSocketURL } from "../src/http/dzone-redirect.ts";
 import { Guild } from "../src/state/guild.ts";
 import { format } from "../src/log.ts";
 import { secretEquals } from "../src/secret.ts";
@@ -87,6 +88,19 @@ describe("contentType", () => {
     assert.equal(contentType("a/b.PNG"), "image/png");
     assert.equal(contentType("bundle.js.map"), "application/json");
     assert.equal(contentType("README"), "application/octet-stream");
+    assert.equal(contentType("notes.md"), "text/markdown; charset=utf-8");
+    assert.equal(contentType("sound.wav"), "audio/wav");
+  });
+});
+
+describe("hasSocketURL", () => {
+  it("agrees with URLSearchParams on plain, escaped and look-alike queries", () => {
+    for (
+      const search of [
+        "", "?socketURL=ws%3A%2F%2Fx%2F", "?a=1&socketURL=x", "?socketURL", "?socketURL&b", "?socket%55RL=x",
+        "?xsocketURL=1", "?socketURLx=1", "?a=socketURL", "?socket+URL=1", "?socketurl=1", "?%73ocketURL",
+      ]
+    ) assert.equal(hasSocketURL(search), new URLSearchParams(search).has("socketURL"), search);
   });
 });
 
