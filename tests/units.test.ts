@@ -7,6 +7,8 @@ import { toRootPath } from "../src/http/safe-path.ts";
 import { etagMatches } from "../src/http/static.ts";
 import { contentType } from "../src/http/mime.ts";
 import { hasSocketURL } from "../src/http/dzone-redirect.ts";
+import { parseCommand } from "../src/cli/parse.ts";
+import { isIP } from "node:net";
 import { Guild } from "../src/state/guild.ts";
 import { format } from "../src/log.ts";
 import { secretEquals } from "../src/secret.ts";
@@ -101,6 +103,25 @@ describe("hasSocketURL", () => {
         "?xsocketURL=1", "?socketURLx=1", "?a=socketURL", "?socket+URL=1", "?socketurl=1", "?%73ocketURL",
       ]
     ) assert.equal(hasSocketURL(search), new URLSearchParams(search).has("socketURL"), search);
+  });
+});
+
+describe("--trust-proxy", () => {
+  it("takes exactly the addresses node:net's isIP takes", () => {
+    for (
+      const address of [
+        "127.0.0.1", "0.0.0.0", "::1", "::", "::ffff:1.2.3.4", "fe80::1%eth0", "2001:db8::1", "a:b:c:d:e:f:1.2.3.4",
+        "1.2.3", "256.1.1.1", "01.2.3.4", "[::1]", "10.0.0.1/8", "1::2::3", "a:b:c:d:e:1.2.3.4", "a:b:c:d:e:f:1.2.3.256", "nginx.local",
+      ]
+    ) {
+      let accepted = true;
+      try {
+        parseCommand(["--trust-proxy", address], {});
+      } catch {
+        accepted = false;
+      }
+      assert.equal(accepted, isIP(address) !== 0, address);
+    }
   });
 });
 

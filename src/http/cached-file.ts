@@ -1,7 +1,6 @@
 import type { Encoding } from "./asset-pack.ts";
 import type { Asset } from "./static.ts";
 import { chooseEncoding } from "./accept-encoding.ts";
-import { codings, compress } from "./compress.ts";
 import { contentTag } from "./memory-root.ts";
 import { isText } from "./mime.ts";
 
@@ -69,6 +68,8 @@ export class CachedFile {
 
   async #compress(): Promise<void> {
     const plain = this.#variants[0]!.bytes;
+    // Loaded at the first compression, not at start-up: node:zlib alone costs Bun about 20 ms to load.
+    const { codings, compress } = await import("./compress.ts");
     const made = await Promise.all(codings.map(async (encoding) => {
       try {
         const bytes = await compress(encoding, plain);
