@@ -10,7 +10,7 @@ import { World } from "./world.ts";
 import { Viewer } from "./viewer.ts";
 import type { DataSource } from "./sources/source.ts";
 import { CompositeSource } from "./sources/composite.ts";
-import { MockSource, type MockOptions } from "./sources/mock/source.ts";
+import type { MockOptions } from "./sources/mock/source.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
@@ -23,10 +23,11 @@ import { DirectoryRoot } from "./http/directory-root.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { within } from "./within.ts";
+import { once } from "./once.ts";
 import { Close, type Limits, withDefaults } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
 import { RateLimit } from "./rate-limit.ts";
-import { DiscordIdentity, type DiscordOptions } from "./auth/discord.ts";
+import type { DiscordOptions } from "./auth/discord.ts";
 import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
 
 export interface ServerOptions {
@@ -215,8 +216,12 @@ export class Server {
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
     const { discord, signInLimits, now = Date.now } = this.#options;
-    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
-      discord: new DiscordIdentity(discord, now),
+    const source = await this.#source();
+    if (this.#world) throw new Error("d-back: the server is already started");
+    // Loaded at the first Discord sign-in, not before the first request (cold start).
+    const identity = once(async () => new (await import("./auth/discord.ts")).DiscordIdentity(discord, now));
+    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, {
+      discord: { identify: async (token) => (await identity()).identify(token) },
       failures: new FailureLimiter(signInLimits, now),
     });
     const ingest = this.#options.ingest;
@@ -315,13 +320,14 @@ export class Server {
   }
 
   /** The sources in play: given, library, ingest, and the mock world when nothing else (or when asked). */
-  #source(): DataSource {
+  async #source(): Promise<DataSource> {
     const sources: DataSource[] = [];
     if (this.#options.source) sources.push(this.#options.source);
     if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
     if (this.#ingest) sources.push(this.#ingest);
     const mock = this.#options.mock;
-    if (sources.length === 0 || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
+    // Loaded only when wanted: a server fed by others starts without the mock world's code and data.
+    if (sources.length === 0 || mock) sources.push(new (await import("./sources/mock/source.ts")).MockSource(typeof mock === "object" ? mock : {}));
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
   }
 
