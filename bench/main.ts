@@ -22,6 +22,7 @@ import { joinStorm } from "./scenarios/join-storm.ts";
 import { idleMemory } from "./scenarios/idle-memory.ts";
 import { coldStartScenario } from "./scenarios/cold-start.ts";
 import { staticFiles } from "./scenarios/static.ts";
+import { original } from "./scenarios/original.ts";
 
 const scenarios: Record<ScenarioName, Scenario> = {
   fanout,
@@ -30,6 +31,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
   idle: idleMemory,
   cold: coldStartScenario,
   static: staticFiles,
+  original,
 };
 
 async function main(argv: string[]): Promise<number> {
