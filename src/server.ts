@@ -7,7 +7,8 @@ import { VERSION } from "./version.ts";
 import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
 import { World } from "./world.ts";
-import { Viewer } from "./viewer.ts";
+import type { Viewer } from "./viewer.ts";
+import { type Lobby, ViewerSocket } from "./viewer-socket.ts";
 import type { DataSource } from "./sources/source.ts";
 import { CompositeSource } from "./sources/composite.ts";
 import type { MockOptions } from "./sources/mock/source.ts";
@@ -102,6 +103,8 @@ export class Server {
   /** The place each upgrade took, until its socket opens. */
   #tickets = new WeakMap<Context, Ticket>();
   #nextId = 0;
+  /** What every viewer's connection shares, made at the first. */
+  #lobby: Lobby | undefined;
   #startedAt = Date.now();
   #listening: Listening | undefined;
   #stopping: Promise<void> | undefined;
@@ -339,34 +342,20 @@ export class Server {
     return this;
   }
 
-  #accept(c: Context) {
-    const ticket = this.#tickets.get(c)!;
-    let viewer: Viewer | undefined;
+  #accept(c: Context): ViewerSocket {
     const { ratePerSecond, rateBurst } = this.limits;
-    const ctx = { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) };
-    const fail = (what: string) => (error: unknown) =>
-      this.log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
-    return {
-      onOpen: (_: Event, socket: Viewer["socket"]) => {
-        viewer = new Viewer(socket, ++this.#nextId, ticket.address, new RateLimit(ratePerSecond, rateBurst), ctx);
+    const lobby = this.#lobby ??= {
+      context: { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) },
+      log: this.log,
+      rate: () => new RateLimit(ratePerSecond, rateBurst),
+      nextId: () => ++this.#nextId,
+      enter: (viewer, ticket) => {
         this.#viewers.set(viewer, ticket);
-        if (this.#stopping) return viewer.end(Close.goingAway);
-        viewer.open().catch(fail("open failed"));
+        return !this.#stopping;
       },
-      onMessage: (event: MessageEvent) => {
-        const data = event.data as string | ArrayBuffer | Uint8Array;
-        Promise.resolve(viewer?.receive(data)).catch(fail("message failed"));
-      },
-      onClose: (event: CloseEvent) => {
-        ticket.release();
-        if (!viewer) return;
-        if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
-          this.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
-        }
-        viewer.close();
-        this.#gone(viewer);
-      },
+      gone: (viewer) => this.#gone(viewer),
     };
+    return new ViewerSocket(lobby, this.#tickets.get(c)!);
   }
 
   /** Forgets a viewer whose socket is closed or closing, and gives its place back. */
