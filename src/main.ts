@@ -4,7 +4,7 @@
  * executable's generated entry calls `runMain` with the site it carries.
  */
 import process from "node:process";
-import { parseCommand, UsageError } from "./cli/parse.ts";
+import { ConfigError, parseCommand, UsageError } from "./cli/parse.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
@@ -22,7 +22,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     command = parseCommand(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`d-back: ${error.message} (see d-back --help)`);
+    console.error(`d-back: ${error.message}${error instanceof ConfigError ? "" : " (see d-back --help)"}`);
     return 2;
   }
   if (command.action === "help") {
@@ -35,6 +35,8 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
+  /** Hand-off to the Discord gateway source: the config file's `discord` section (allow-list, per-guild settings), validated. */
+  const discordGuildSettings = command.discord;
   const logger = createLogger(s["log-level"]);
   const token = s["ingest-token"];
   const server = await createServer({

@@ -61,6 +61,23 @@ describe("the executable", () => {
     assert.match(stderr, /--port/);
   });
 
+  it("reads a config file (folders relative to the file) and refuses a bad one with one line", async () => {
+    const conf = join(dir, "conf");
+    mkdirSync(join(conf, "site"), { recursive: true });
+    writeFileSync(join(conf, "site", "index.html"), "<!doctype html><title>from the config</title>");
+    writeFileSync(join(conf, "d-back.json"), JSON.stringify({ port: 0, "static-dir": "site" }));
+    const other = await startCommand([exe, ["--config", join(conf, "d-back.json")]], {}, alone);
+    try {
+      assert.equal(await (await fetch(other.url + "/", { redirect: "manual" })).text(), "<!doctype html><title>from the config</title>");
+    } finally {
+      assert.equal((await other.stop()).code, 0);
+    }
+    writeFileSync(join(conf, "bad.json"), JSON.stringify({ port: "0" }));
+    const { code, stderr } = await runCommand([exe, ["--config", join(conf, "bad.json")]]);
+    assert.equal(code, 2);
+    assert.equal(stderr.trim(), `d-back: ${join(conf, "bad.json")}: port must be a number`);
+  });
+
   it("says it serves the embedded d-zone build", () => {
     assert.match(running.log(), / INFO listening .*static="embedded d-zone build \(site\)"/);
   });

@@ -21,7 +21,8 @@ Usage: d-back [options]
 Options:
 ${rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`).join("\n")}
 
-A flag wins over its environment variable. Open d-zone with
+A flag wins over its environment variable, which wins over the config file
+(--config), which wins over the default. Open d-zone with
 ?socketURL=ws://HOST:PORT to point it at this server.
 `;
 }

@@ -11,14 +11,22 @@ const isDirectory = (path: string) => {
   }
 };
 
+/**
+ * How a setting is written in the config file when not as the string its flag
+ * takes: the file's value is turned into that string and checked by the same
+ * schema (see config-file.ts). Read back with `v.getMetadata(schema).inFile`.
+ */
+export type FileForm = "string" | "number" | "boolean" | "list" | "path";
+const inFile = (form: FileForm) => v.metadata<string, { inFile: FileForm }>({ inFile: form });
+
 /** A whole number from `min` to `max`, written in decimal digits. */
 const wholeNumber = (min: number, max: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
-  return v.pipe(v.string(), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
+  return v.pipe(v.string(), inFile("number"), v.regex(/^\d{1,15}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
 };
 const Port = wholeNumber(0, 65535);
-const Host = v.pipe(v.string(), v.nonEmpty("must not be empty"));
-const Folder = v.pipe(v.string(), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
+const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+const Folder = v.pipe(v.string(), inFile("path"), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 /** Every address node:net's `isIP` takes: valibot's check, plus the full IPv6 form that ends in an IPv4 address, which it lacks. */
 const IpAddress = v.union([
@@ -27,6 +35,7 @@ const IpAddress = v.union([
 ]);
 const Addresses = v.pipe(
   v.string(),
+  inFile("list"),
   v.transform((list) => list.split(",").map((address) => address.trim())),
   // valibot's IP check rather than node:net's isIP: loading node:net would add a third to Bun's start-up.
   v.check((list) => list.every((address) => v.is(IpAddress, address)), "must be IP addresses separated by commas"),
@@ -38,6 +47,7 @@ const Token = v.pipe(
 );
 const Bytes = v.pipe(
   v.string(),
+  inFile("number"),
   v.regex(/^\d+$/, "must be a whole number of bytes"),
   v.transform(Number),
   v.minValue(1024, "must be at least 1024 bytes"),
@@ -53,6 +63,7 @@ const HttpUrl = v.pipe(
 /** On/off switches: `--mock` on the command line, `DBACK_MOCK=1` (or true/yes/on, 0/false/no/off) in the environment. */
 const Switch = v.pipe(
   v.string(),
+  inFile("boolean"),
   v.toLowerCase(),
   v.picklist(["1", "true", "yes", "on", "0", "false", "no", "off"], "must be 1, true, yes, on, 0, false, no or off"),
   v.transform((s) => ["1", "true", "yes", "on"].includes(s)),
@@ -77,8 +88,14 @@ interface Setting<S extends v.GenericSchema<string, unknown>> {
  * validation are all derived from this table.
  */
 export const settings = {
+  config: {
+    env: "DBACK_CONFIG",
+    value: "FILE",
+    schema: NonEmpty,
+    help: "read settings from this JSON file: keys named like the flags, plus discord (see README)",
+  },
   port: { env: "DBACK_PORT", value: "N", schema: Port, default: "3000", help: "TCP port for HTTP and WebSocket; 0 picks a free one" },
-  host: { env: "DBACK_HOST", value: "ADDR", schema: Host, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
+  host: { env: "DBACK_HOST", value: "ADDR", schema: NonEmpty, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
   "static-dir": {
     env: "DBACK_STATIC_DIR",
     value: "DIR",

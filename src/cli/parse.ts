@@ -1,15 +1,25 @@
 import * as v from "valibot";
 import { parseArgs } from "node:util";
 import { actions, settings, type Settings } from "./options.ts";
+import { type ConfigFile, loadConfigFile, noConfigFile } from "./config-file.ts";
+import { UsageError } from "./usage-error.ts";
+import type { DiscordSettings } from "../sources/discord/guild-settings.ts";
 
-/** A mistake on the command line or in the environment: one line for the user, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export { ConfigError, UsageError } from "./usage-error.ts";
 
-export type Command = { action: "help" } | { action: "version" } | { action: "run"; settings: Settings };
+/** `discord`: the config file's per-guild Discord settings (its defaults when there is no file), for the gateway source. */
+export type Command =
+  | { action: "help" }
+  | { action: "version" }
+  | { action: "run"; settings: Settings; discord: DiscordSettings };
 
-/** Reads argv and the environment into what to do. Throws `UsageError`. */
+type Name = keyof typeof settings;
+
+/**
+ * Reads argv, the environment and the config file into what to do. Each
+ * setting comes from its flag, else its environment variable, else the
+ * config file, else its default. Throws `UsageError` (or `ConfigError`).
+ */
 export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
   let parsed;
   try {
@@ -31,22 +41,33 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (values.help) return { action: "help" };
   if (values.version) return { action: "version" };
 
-  const out: Record<string, unknown> = {};
-  for (const [name, o] of Object.entries(settings)) {
+  /** A setting from the flag or the environment: the text and where it came from. */
+  const given = (name: Name): { raw: string; where: string } | undefined => {
     const flag = values[name];
-    const fromFlag = typeof flag === "boolean" ? String(flag) : flag;
-    const fromEnv = env[o.env];
-    const raw = fromFlag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined) ?? ("default" in o ? o.default : undefined);
-    if (raw === undefined) continue;
+    if (flag !== undefined) return { raw: typeof flag === "boolean" ? String(flag) : flag, where: `--${name}` };
+    const fromEnv = env[settings[name].env];
+    if (fromEnv !== undefined && fromEnv !== "") return { raw: fromEnv, where: `${settings[name].env} (--${name})` };
+    return undefined;
+  };
+  const check = (name: Name, raw: string, where: string) => {
+    const o = settings[name];
     const result = v.safeParse(o.schema as v.GenericSchema<string, unknown>, raw);
-    if (!result.success) {
-      const where = fromFlag !== undefined ? `--${name}` : fromEnv !== undefined && fromEnv !== "" ? `${o.env} (--${name})` : `--${name}`;
-      const got = "secret" in o && o.secret ? "" : `, got ${JSON.stringify(raw)}`;
-      throw new UsageError(`${where} ${result.issues[0].message}${got}`);
-    }
-    out[name] = result.output;
+    if (result.success) return result.output;
+    const got = "secret" in o && o.secret ? "" : `, got ${JSON.stringify(raw)}`;
+    throw new UsageError(`${where} ${result.issues[0].message}${got}`);
+  };
+
+  const configPath = given("config");
+  const file: ConfigFile = configPath ? loadConfigFile(check("config", configPath.raw, configPath.where) as string) : noConfigFile();
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(settings) as Name[]) {
+    const o = settings[name];
+    const from = given(name);
+    if (from) out[name] = check(name, from.raw, from.where);
+    else if (file.settings[name] !== undefined) out[name] = file.settings[name];
+    else if ("default" in o) out[name] = check(name, o.default, `--${name}`);
   }
-  return { action: "run", settings: out as Settings };
+  return { action: "run", settings: out as Settings, discord: file.discord };
 }
 
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
