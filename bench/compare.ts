@@ -50,7 +50,8 @@ export async function inTurns<R>(
   for (let round = 0; round < ctx.options.repeat; round++) {
     for (const target of targets) {
       let best: R | undefined;
-      for (let attempt = 0; attempt < 3; attempt++) {
+      // Told not to wait for quiet (--no-wait), a run is not taken again either: the spread over rounds says how noisy it was.
+      for (let attempt = 0; attempt < (ctx.options.noWait ? 1 : 3); attempt++) {
         await quiet(ctx);
         const run = await measure(target, round);
         if (!best || (interference && interference(run) < interference(best))) best = run;

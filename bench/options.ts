@@ -98,7 +98,8 @@ export const usage = `bench: d-back against the least server that does its job, 
   --executable FILE  cold start: the single executable (default dist/d-back; build it with bun run build)
   --install-wrk      static: install wrk with apt-get if it is missing (else Bun clients make the requests)
   --out FILE         JSON results (default bench/results/latest.json)
-  --no-wait          measure at once, without first waiting for other processes to calm down
+  --no-wait          measure at once, without first waiting for other processes to calm down,
+                     and keep every run even when other processes disturbed it
   -h, --help         this text`;
 
 export function parseOptions(argv: string[]): Options {
