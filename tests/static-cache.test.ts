@@ -1,14 +1,12 @@
 // --static-dir as the server keeps it: compressed text files, a strong tag per encoding,
 // and a folder that is asked again at most once a second per file, yet never left.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { startServer } from "./helpers/server.ts";
 import { rawGet } from "./helpers/http.ts";
-import { dzoneFiles, makeDzoneFolder } from "./helpers/dzone-folder.ts";
-import type { Server } from "../src/mod.ts";
+import { dzoneFiles, servedDzoneFolder } from "./helpers/dzone-folder.ts";
 import { FRESH_MS } from "../src/http/directory-root.ts";
 
 const header = (head: string, name: string) => new RegExp(`^${name}: (.*)$`, "im").exec(head)?.[1]?.trim();
@@ -20,17 +18,8 @@ const decode = (encoding: string | undefined, body: string): string => {
 const pastFreshness = () => new Promise((resolve) => setTimeout(resolve, FRESH_MS + 100));
 
 describe("--static-dir compression and tags", () => {
-  let server: Server;
-  let folder: ReturnType<typeof makeDzoneFolder>;
+  const served = servedDzoneFolder();
   const bundle = dzoneFiles["static/bundle.js"] as string;
-  before(async () => {
-    folder = makeDzoneFolder();
-    server = await startServer({ staticDir: folder.site });
-  });
-  after(async () => {
-    await server.stop();
-    rmSync(folder.root, { recursive: true, force: true });
-  });
 
   for (
     const [accept, encoding] of [
@@ -42,7 +31,7 @@ describe("--static-dir compression and tags", () => {
     ] as [string | undefined, string | undefined][]
   ) {
     it(`Accept-Encoding ${JSON.stringify(accept)} gets ${encoding ?? "plain bytes"} of a text file, with Vary`, async () => {
-      const res = await rawGet(server.port, "/static/bundle.js", { Host: "127.0.0.1", ...(accept === undefined ? {} : { "Accept-Encoding": accept }) });
+      const res = await rawGet(served.server.port, "/static/bundle.js", { Host: "127.0.0.1", ...(accept === undefined ? {} : { "Accept-Encoding": accept }) });
       assert.equal(res.status, 200);
       assert.equal(header(res.headers, "content-encoding"), encoding);
       assert.equal(header(res.headers, "vary"), "Accept-Encoding");
@@ -54,7 +43,7 @@ describe("--static-dir compression and tags", () => {
 
   it("sends images and tiny text files as they are", async () => {
     for (const path of ["/img/actors.png", "/css/main.css"]) {
-      const res = await rawGet(server.port, path, { Host: "127.0.0.1", "Accept-Encoding": "br, gzip" });
+      const res = await rawGet(served.server.port, path, { Host: "127.0.0.1", "Accept-Encoding": "br, gzip" });
       assert.equal(res.status, 200, path);
       assert.equal(header(res.headers, "content-encoding"), undefined, path);
       assert.equal(header(res.headers, "vary"), undefined, path);
@@ -64,25 +53,25 @@ describe("--static-dir compression and tags", () => {
   it("tags each encoding on its own (strong tags), and revalidates each against its own tag", async () => {
     const tags = new Map<string, string>();
     for (const accept of ["br", "gzip", "identity"]) {
-      const res = await rawGet(server.port, "/static/bundle.js", { Host: "127.0.0.1", "Accept-Encoding": accept });
+      const res = await rawGet(served.server.port, "/static/bundle.js", { Host: "127.0.0.1", "Accept-Encoding": accept });
       tags.set(accept, header(res.headers, "etag")!);
       assert.match(tags.get(accept)!, /^"[\w-]+"$/);
     }
     assert.equal(new Set(tags.values()).size, 3);
     for (const [accept, tag] of tags) {
-      const same = await rawGet(server.port, "/static/bundle.js", { Host: "127.0.0.1", "Accept-Encoding": accept, "If-None-Match": tag });
+      const same = await rawGet(served.server.port, "/static/bundle.js", { Host: "127.0.0.1", "Accept-Encoding": accept, "If-None-Match": tag });
       assert.equal(same.status, 304, accept);
       assert.equal(same.body, "");
       assert.equal(header(same.headers, "etag"), tag);
       assert.equal(header(same.headers, "vary"), "Accept-Encoding");
     }
-    const other = await rawGet(server.port, "/static/bundle.js", { Host: "127.0.0.1", "Accept-Encoding": "gzip", "If-None-Match": tags.get("br")! });
+    const other = await rawGet(served.server.port, "/static/bundle.js", { Host: "127.0.0.1", "Accept-Encoding": "gzip", "If-None-Match": tags.get("br")! });
     assert.equal(other.status, 200);
     assert.equal(decode("gzip", other.body), bundle);
   });
 
   it("serves HEAD with the headers of the encoding it would send, and no body", async () => {
-    const res = await fetch(server.url + "/static/bundle.js", { method: "HEAD", headers: { "Accept-Encoding": "br" } });
+    const res = await fetch(served.server.url + "/static/bundle.js", { method: "HEAD", headers: { "Accept-Encoding": "br" } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-encoding"), "br");
     assert.equal((await res.arrayBuffer()).byteLength, 0);
@@ -90,29 +79,20 @@ describe("--static-dir compression and tags", () => {
 });
 
 describe("--static-dir sees changes to the folder within a second", () => {
-  let server: Server;
-  let folder: ReturnType<typeof makeDzoneFolder>;
-  before(async () => {
-    folder = makeDzoneFolder();
-    server = await startServer({ staticDir: folder.site });
-  });
-  after(async () => {
-    await server.stop();
-    rmSync(folder.root, { recursive: true, force: true });
-  });
+  const served = servedDzoneFolder();
 
   it("serves a changed file, in every encoding and under new tags, once a second has passed", async () => {
     const path = "/static/bundle.js";
     const before = new Map<string, string>();
     for (const accept of ["br", "gzip", "identity"]) {
-      const res = await rawGet(server.port, path, { Host: "127.0.0.1", "Accept-Encoding": accept });
+      const res = await rawGet(served.server.port, path, { Host: "127.0.0.1", "Accept-Encoding": accept });
       before.set(accept, header(res.headers, "etag")!);
     }
     const changed = "console.log('the second version');\n".repeat(40);
-    writeFileSync(join(folder.site, "static", "bundle.js"), changed);
+    writeFileSync(join(served.folder.site, "static", "bundle.js"), changed);
     await pastFreshness();
     for (const [accept, oldTag] of before) {
-      const res = await rawGet(server.port, path, { Host: "127.0.0.1", "Accept-Encoding": accept, "If-None-Match": oldTag });
+      const res = await rawGet(served.server.port, path, { Host: "127.0.0.1", "Accept-Encoding": accept, "If-None-Match": oldTag });
       assert.equal(res.status, 200, `${accept}: the old tag must not match the new version`);
       assert.notEqual(header(res.headers, "etag"), oldTag);
       assert.equal(decode(header(res.headers, "content-encoding"), res.body), changed, accept);
@@ -120,22 +100,22 @@ describe("--static-dir sees changes to the folder within a second", () => {
   });
 
   it("serves a new file at once, and answers 404 for a removed one once a second has passed", async () => {
-    writeFileSync(join(folder.site, "new.txt"), "fresh");
-    const added = await rawGet(server.port, "/new.txt");
+    writeFileSync(join(served.folder.site, "new.txt"), "fresh");
+    const added = await rawGet(served.server.port, "/new.txt");
     assert.equal(added.status, 200);
     assert.equal(added.body, "fresh");
-    unlinkSync(join(folder.site, "new.txt"));
+    unlinkSync(join(served.folder.site, "new.txt"));
     await pastFreshness();
-    assert.equal((await rawGet(server.port, "/new.txt")).status, 404);
+    assert.equal((await rawGet(served.server.port, "/new.txt")).status, 404);
   });
 
   it("stays inside the folder when a served file becomes a symlink that leads out", async () => {
-    const css = join(folder.site, "css", "main.css");
-    assert.equal((await rawGet(server.port, "/css/main.css")).status, 200);
+    const css = join(served.folder.site, "css", "main.css");
+    assert.equal((await rawGet(served.server.port, "/css/main.css")).status, 200);
     unlinkSync(css);
-    symlinkSync(folder.secret, css);
+    symlinkSync(served.folder.secret, css);
     await pastFreshness();
-    const res = await rawGet(server.port, "/css/main.css");
+    const res = await rawGet(served.server.port, "/css/main.css");
     assert.equal(res.status, 404);
     assert.doesNotMatch(res.body, /TOPSECRET/);
   });
