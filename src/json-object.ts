@@ -21,10 +21,35 @@ export function strictJsonObject<const E extends v.ObjectEntries>(entries: E) {
   return v.pipe(v.custom<v.InferInput<typeof schema>>(isObject, "must be an object"), schema);
 }
 
-/** An object whose keys and values all follow the given schemas. */
-export function jsonRecord<K extends v.GenericSchema<string, string>, V extends v.GenericSchema>(key: K, value: V, message: string) {
-  const schema = v.record(key, value, message);
-  return v.pipe(v.custom<v.InferInput<typeof schema>>(isObject, message), schema);
+/**
+ * An object whose keys and values all follow the given schemas, checked key
+ * by key. Unlike `v.record`, which skips the keys `__proto__`, `constructor`
+ * and `prototype` without a word, every own key is kept: a member whose uid
+ * is `__proto__` is a member like any other (and a guild setting under such a
+ * key is checked, not dropped). Each key is written as an own data property,
+ * never through the `__proto__` setter, so the output can be read with
+ * `Object.entries` or turned into a `Map` safely.
+ */
+export function jsonRecord<V extends v.GenericSchema>(key: v.GenericSchema<string, string>, value: V, message: string) {
+  return v.pipe(
+    v.custom<Record<string, v.InferInput<V>>>(isObject, message),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const input = dataset.value;
+      const output: Record<string, v.InferOutput<V>> = {};
+      let ok = true;
+      for (const name of Object.keys(input)) {
+        const item = input[name];
+        const at: v.ObjectPathItem = { type: "object", origin: "value", input, key: name, value: item };
+        const checkedKey = v.safeParse(key, name);
+        const checked = checkedKey.success ? v.safeParse(value, item) : undefined;
+        if (!checkedKey.success) addIssue({ message: checkedKey.issues[0].message, path: [{ ...at, origin: "key" }] });
+        else if (!checked!.success) for (const issue of checked!.issues) addIssue({ message: issue.message, path: [at, ...(issue.path ?? [])] });
+        else Object.defineProperty(output, name, { value: checked!.output, enumerable: true, writable: true, configurable: true });
+        ok &&= checked?.success === true;
+      }
+      return ok ? output : NEVER;
+    }),
+  );
 }
 
 /** The known key a typo was meant to be: the same but for case, dashes and underscores, else at most two edits away. */

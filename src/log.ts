@@ -11,14 +11,36 @@ export interface Logger {
   error(message: string, fields?: Fields): void;
 }
 
+/**
+ * Characters a log line must not carry raw: C0 and C1 controls (terminal
+ * escapes, BEL, CR LF that would forge a second line), DEL, and the Unicode
+ * line and paragraph separators.
+ */
+// deno-lint-ignore no-control-regex
+const unsafe = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+// deno-lint-ignore no-control-regex
+const needsQuotes = /[\s"=\\\x00-\x1f\x7f-\x9f\u2028\u2029]/;
+
+const hex = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * Any text as one safe token of a log line: left bare when it is plain,
+ * otherwise quoted with `"` and `\` escaped and every control character
+ * written as `\uXXXX`, so whatever a client sent reads back unambiguously
+ * and can neither move the cursor, ring a bell, nor start a new line.
+ */
+export function logValue(text: string): string {
+  if (text !== "" && !needsQuotes.test(text)) return text;
+  return `"${text.replace(/["\\]/g, (ch) => `\\${ch}`).replace(unsafe, hex)}"`;
+}
+
 /** One line per event: `2026-11-25T18:31:39.000Z INFO viewer joined guild=… viewers=3`. */
 export function format(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
-  let line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}`;
+  let line = `${new Date().toISOString()} ${level.toUpperCase()} ${message.replace(unsafe, hex)}`;
   if (fields) {
     for (const [key, value] of Object.entries(fields)) {
       if (value === undefined) continue;
-      const text = String(value);
-      line += ` ${key}=${/[\s"=]/.test(text) || text === "" ? JSON.stringify(text) : text}`;
+      line += ` ${key.replace(unsafe, hex)}=${logValue(String(value))}`;
     }
   }
   return line;

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "./log.ts";
 import { createLogger } from "./log.ts";
+import { RepeatedLines } from "./log-repeats.ts";
 import { VERSION } from "./version.ts";
 import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
@@ -109,6 +110,7 @@ export class Server {
   #listening: Listening | undefined;
   #stopping: Promise<void> | undefined;
   #allGone: (() => void) | undefined;
+  #ingestRefused: RepeatedLines | undefined;
 
   constructor(runtime: Runtime, options: ServerOptions = {}) {
     this.runtime = runtime;
@@ -242,6 +244,8 @@ export class Server {
           source: this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
+          remoteAddress: (c) => this.runtime.remoteAddress(c),
+          refused: this.#ingestRefused = new RepeatedLines(this.log, "warn", "ingest request refused: missing or wrong bearer token"),
         })
         : ingestOff(),
       staticOverride: this.#callbacks.onStaticRequest,
@@ -302,6 +306,7 @@ export class Server {
     await within(Promise.all([gone, closed]), deadline - Date.now());
     await this.#listening?.close(Math.max(0, deadline - Date.now()));
     this.#listening = undefined;
+    this.#ingestRefused?.close();
   }
 
   /** Turns away upgrades past a connection limit, before the runtime upgrades anything. */

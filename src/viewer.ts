@@ -122,9 +122,12 @@ export class Viewer implements Peer {
       if (!guild) refusal = ErrorText.unknownServer;
       else {
         if (guild.info.passworded) refusal = await world.authorize(guild, data, this);
+        if (!refusal) await world.load(guild);
+        if (this.#closed) return;
+        // The guild may have been removed (or removed and put again) while the sign-in or the
+        // members were awaited: only the guild state holds now may be joined.
+        if (!refusal && world.state.get(guild.guildId) !== guild) refusal = ErrorText.unknownServer;
         if (!refusal) {
-          await world.load(guild);
-          if (this.#closed) return;
           // Send and join in one turn, so no event can fall between the two.
           this.send(guild.joinFrame(request));
           if (this.#closed) return;

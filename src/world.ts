@@ -10,6 +10,7 @@ import type { DataSource, DiscordUser } from "./sources/source.ts";
 import type { Logger } from "./log.ts";
 import { secretEquals } from "./secret.ts";
 import type { DiscordIdentity } from "./auth/discord.ts";
+import { isBearerToken } from "./auth/bearer-token.ts";
 import type { FailureLimiter } from "./auth/failures.ts";
 
 /** A data source that threw, timed out, or answered with data of the wrong shape. */
@@ -106,24 +107,31 @@ export class World implements RoomHooks {
    * A connect that carries a sign-in or a password is an attempt; each one
    * refused counts against its connection and its remote address, and once
    * either has used up its failures further attempts are refused before any
-   * check runs (so neither Discord nor the password is consulted).
+   * check runs (so neither Discord nor the password is consulted). Attempts
+   * still being checked count as failures until they end, so a burst of
+   * simultaneous sign-ins cannot get past the limit while Discord is asked.
    */
   async authorize(guild: Guild, data: Connect["data"], asker: Asker): Promise<string | undefined> {
     const { discordToken, discordUser, password } = data;
     const signIn = discordToken && discordUser ? { token: discordToken, user: discordUser } : undefined;
     if (!signIn && !password) return ErrorText.authRequired;
     const keys = [`connection ${asker.id}`, `address ${asker.address}`];
-    const failures = this.#guard.failures;
     const fields = { viewer: asker.id, addr: asker.address, guild: guild.guildId };
-    if (failures.blocked(keys)) {
+    const attempt = this.#guard.failures.begin(keys);
+    if (!attempt) {
       this.#log.debug("sign-in refused: too many failed attempts", fields);
       return ErrorText.tooManyAttempts;
     }
-    const refusal = signIn ? await this.#signIn(guild, signIn.token, signIn.user, asker) : this.#password(guild, password!, asker);
+    let refusal: string | undefined;
+    try {
+      refusal = signIn ? await this.#signIn(guild, signIn.token, signIn.user, asker) : this.#password(guild, password!, asker);
+    } finally {
+      // A source that failed is no verdict on the viewer: the place is given back.
+      if (!refusal) attempt.release();
+    }
     if (!refusal) return undefined;
-    failures.fail(keys);
     // Once per lockout, not once per refused attempt: a flood must not flood the log too.
-    if (failures.blocked(keys)) this.#log.warn("sign-in attempts limited", { ...fields, failures: failures.failures });
+    if (attempt.fail()) this.#log.warn("sign-in attempts limited", { ...fields, failures: this.#guard.failures.failures });
     return refusal;
   }
 
@@ -143,6 +151,11 @@ export class World implements RoomHooks {
   async #signIn(guild: Guild, token: string, claimed: DiscordUser, asker: Asker): Promise<string | undefined> {
     const guildId = guild.guildId;
     const user = { id: claimed.id, username: claimed.username };
+    // Checked before anyone sees it: a token that could not even be sent in a header is refused, never logged.
+    if (!isBearerToken(token)) {
+      this.#log.debug("sign-in refused", { viewer: asker.id, guild: guildId, user: user.id ?? undefined, reason: "the token is not a bearer token" });
+      return ErrorText.authFailed;
+    }
     const opinion = await this.#ask(`validateOAuth(${guildId})`, () => this.source.validateOAuth?.(guildId, token, user));
     if (opinion !== undefined) return opinion === true ? undefined : ErrorText.authFailed;
     const refuse = (reason: string, unavailable = false) => {

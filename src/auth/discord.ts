@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { Id } from "../protocol/user.ts";
 import { secretKey } from "../secret.ts";
 import { ExpiringMap } from "./expiring-map.ts";
+import { isBearerToken } from "./bearer-token.ts";
 import type { Clock } from "./failures.ts";
 
 /** How d-back asks Discord who a sign-in token belongs to. */
@@ -63,6 +64,7 @@ export class DiscordIdentity {
   }
 
   identify(token: string): Promise<Identity> {
+    if (!isBearerToken(token)) return Promise.resolve({ ok: false, unavailable: false, reason: "the token is not a bearer token" });
     const key = secretKey(token);
     const id = this.#known.get(key);
     if (id !== undefined) return Promise.resolve({ ok: true, id, cached: true });

@@ -3,6 +3,9 @@ import type { Logger } from "../log.ts";
 import type { StaticReply } from "../sources/library/callbacks.ts";
 import { serveStatic, type StaticRoot } from "./static.ts";
 import { dzoneRedirect } from "./dzone-redirect.ts";
+import { hostGuard } from "./host.ts";
+import { requestPath } from "./safe-path.ts";
+import { getPath } from "hono/utils/url";
 
 export interface AppOptions {
   version: string;
@@ -20,11 +23,23 @@ export interface AppOptions {
 }
 
 /**
- * The HTTP side of d-back: ingest, WebSocket upgrade on any other path, two
- * JSON routes, static files, and the redirect that points a d-zone page back at us.
+ * What the router matches: the request's own path, resolved as `requestPath`
+ * does, then decoded as hono does. Hono's default reads the path out of the
+ * URL the runtime built from the Host header, and one runtime builds a relative one
+ * when that header is missing or odd (an HTTP/1.0 health check), which no
+ * route matched.
+ */
+const routedPath = (request: Request): string =>
+  getPath({ url: `http://h${requestPath(request.url).path}` } as Request);
+
+/**
+ * The HTTP side of d-back: a Host check before anything, ingest, WebSocket
+ * upgrade on any other path, two JSON routes, static files, and the redirect
+ * that points a d-zone page back at us.
  */
 export function createApp(o: AppOptions): Hono {
-  const app = new Hono();
+  const app = new Hono({ getPath: routedPath });
+  app.use("*", hostGuard);
   app.route("/api/ingest", o.ingest);
   app.use("*", o.upgrade);
   app.get("/api/version", (c) => c.json({ version: o.version }));

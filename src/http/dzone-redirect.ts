@@ -1,13 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import * as v from "valibot";
 import type { StaticRoot } from "./static.ts";
-import { splitRequestUrl } from "./safe-path.ts";
-
-/** A Host header: a name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
-const HostHeader = v.pipe(
-  v.string(),
-  v.regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/, "the Host header is missing or not a host name"),
-);
+import { requestPath } from "./safe-path.ts";
+import { isHostName } from "./host.ts";
 
 /** Whether a root is a d-zone build: it has d-zone's page and its script bundle. */
 export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
@@ -34,11 +28,11 @@ export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean
   // Asked once, at the first page request, not on every one: a folder's shape does not change under a running server.
   let dzone: Promise<boolean> | undefined;
   return async (c, next) => {
-    const { path, search } = splitRequestUrl(c.req.url);
+    const { path, search } = requestPath(c.req.url);
     if (hasSocketURL(search) || !(await (dzone ??= isDzoneBuild(root)))) return next();
-    const host = v.safeParse(HostHeader, c.req.header("host") ?? "");
-    if (!host.success) return c.text(`400 Bad Request: ${host.issues[0].message}\n`, 400);
-    const socketURL = `${overTls(c) ? "wss" : "ws"}://${host.output}/`;
+    const host = c.req.header("host") ?? "";
+    if (!isHostName(host)) return c.text("400 Bad Request: the Host header is missing or not a host name\n", 400);
+    const socketURL = `${overTls(c) ? "wss" : "ws"}://${host}/`;
     // Fully escaped: some HTTP clients take a `://` anywhere in a Location for a scheme and refuse to follow.
     const location = `${path}${search ? `${search}&` : "?"}socketURL=${encodeURIComponent(socketURL)}`;
     return c.body(null, 302, { "Location": location, "Cache-Control": "no-store" });

@@ -31,6 +31,23 @@ export const isRootPath = (path: string): boolean =>
   toRootPath(`/${path.split("/").map(encodeURIComponent).join("/")}`) === path;
 
 /**
+ * The path and query a request names, with the path resolved the way a
+ * browser resolves it: `.` and `..` segments however they are written (`..`,
+ * `%2e%2e`, `.%2e`) are applied and `\` is read as `/` (WHATWG URL rules, for
+ * `http:`). One runtime hands d-back its requests already resolved so; doing
+ * the same here makes both agree. Only the path is read: the URL's authority, which
+ * the runtimes build from the Host header, never takes part.
+ */
+export function requestPath(url: string): { path: string; search: string } {
+  const { path, search } = splitRequestUrl(url);
+  try {
+    return { path: new URL(`http://h${path}`).pathname, search };
+  } catch {
+    return { path, search };
+  }
+}
+
+/**
  * A request URL's raw path and query (`?…`, or empty), read as text: `new URL`
  * throws on a URL the runtime built from a Host header that is no host name.
  */

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { splitRequestUrl, toRootPath } from "./safe-path.ts";
+import { requestPath, toRootPath } from "./safe-path.ts";
 
 /** A file ready to be served. */
 export interface Asset {
@@ -37,7 +37,7 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 /** Serves GET/HEAD for any path from `root`, with ETag revalidation. */
 export function serveStatic(root: StaticRoot) {
   return async (c: Context): Promise<Response> => {
-    const path = toRootPath(splitRequestUrl(c.req.url).path);
+    const path = toRootPath(requestPath(c.req.url).path);
     if (path === null) return c.text("400 Bad Request: that path is not allowed\n", 400);
     // Straight from the request's headers and into a plain object: on the hot path, hono's accessors and a `Headers` cost more than the file.
     const request = c.req.raw.headers;

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { Id, User } from "./user.ts";
+import { jsonRecord } from "../json-object.ts";
 
 /**
  * One guild as a producer describes it. `id` is the short name d-zone puts in
@@ -24,9 +25,7 @@ export type GuildInfoInput = v.InferInput<typeof GuildInfo>;
 /** Members of a guild keyed by uid; each key must be its member's uid. */
 const membersMessage = "must be an object of members keyed by uid";
 export const Members = v.pipe(
-  // A record would take an array as an empty object; refuse it first.
-  v.custom<Record<string, v.InferInput<typeof User>>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), membersMessage),
-  v.record(Id, User, membersMessage),
+  jsonRecord(Id, User, membersMessage),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
     for (const [key, user] of Object.entries(dataset.value)) {

@@ -21,7 +21,15 @@ export const errorFrame = (text: string): string => JSON.stringify({ type: "erro
 /** The public face of each guild; secrets (password, clientId) stay behind. */
 export function serverListFrame(guilds: Iterable<GuildInfo>): string {
   const data: Record<string, { id: string; name: string; default: boolean; passworded: boolean }> = {};
-  for (const g of guilds) data[g.guildId] = { id: g.id, name: g.name, default: g.default, passworded: g.passworded };
+  for (const g of guilds) {
+    // Defined, not assigned: a guild id `__proto__` must be a key like any other, not the object's prototype.
+    Object.defineProperty(data, g.guildId, {
+      value: { id: g.id, name: g.name, default: g.default, passworded: g.passworded },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return JSON.stringify({ type: "server-list", data });
 }
 

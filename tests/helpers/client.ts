@@ -35,6 +35,13 @@ export class Client {
     });
   }
 
+  /** Opens a viewer and waits for its `server-list`. */
+  static async listed(url: string): Promise<Client> {
+    const client = await Client.open(url);
+    await client.next("server-list");
+    return client;
+  }
+
   /** Opens a viewer and reads its `server-list`. */
   static async joined(url: string, server: unknown = null): Promise<{ client: Client; list: Frame; join: Frame }> {
     const client = await Client.open(url);

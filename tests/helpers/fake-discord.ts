@@ -23,8 +23,8 @@ export class FakeDiscord {
   readonly requests: string[] = [];
   #server: Server;
   #replies = new Map<string, Reply>();
-  /** Slow answers not sent yet, with their timers. */
-  #held = new Map<ServerResponse, ReturnType<typeof setTimeout>>();
+  /** Slow answers not sent yet, with their timers and how to send them now. */
+  #held = new Map<ServerResponse, { timer: ReturnType<typeof setTimeout>; send: () => void }>();
 
   private constructor(server: Server, port: number) {
     this.#server = server;
@@ -57,8 +57,16 @@ export class FakeDiscord {
     return this.requests.filter((t) => t === token).length;
   }
 
+  /** Sends every slow answer still held back, now. */
+  releaseHeld(): void {
+    for (const { timer, send } of [...this.#held.values()]) {
+      clearTimeout(timer);
+      send();
+    }
+  }
+
   close(): Promise<void> {
-    for (const [res, timer] of this.#held) {
+    for (const [res, { timer }] of this.#held) {
       clearTimeout(timer);
       res.destroy();
     }
@@ -81,7 +89,7 @@ export class FakeDiscord {
       res.writeHead(reply.status ?? 200, { "Content-Type": "application/json", ...reply.headers }).end(body);
     };
     if (!reply.delayMs) return send();
-    this.#held.set(res, setTimeout(send, reply.delayMs));
+    this.#held.set(res, { timer: setTimeout(send, reply.delayMs), send });
   }
 }
 

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { State } from "../../state/state.ts";
 import type { Logger } from "../../log.ts";
+import type { RepeatedLines } from "../../log-repeats.ts";
 import { problem, type Problem } from "../../protocol/issues.ts";
 import { readJsonFrame } from "../../protocol/inbound.ts";
 import { secretEquals } from "../../secret.ts";
@@ -20,6 +21,10 @@ export interface IngestOptions {
   source: IngestSource;
   upgradeWebSocket: UpgradeWebSocket;
   log: Logger;
+  /** The peer's address, by which refusals are counted. */
+  remoteAddress: (c: Context) => string;
+  /** Where refused requests are logged: the first per address at once, the rest counted. */
+  refused: RepeatedLines;
 }
 
 type Fail = { status: 400 | 404; error: string; issues?: Problem[] };
@@ -52,7 +57,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !secretEquals(match[1]!, o.token)) {
-      o.log.warn("ingest request refused: missing or wrong bearer token", { method: c.req.method, path: c.req.path });
+      o.refused.note(o.remoteAddress(c), { method: c.req.method, path: c.req.path });
       return c.json(
         { error: "unauthorized: send Authorization: Bearer <ingest token>" },
         401,

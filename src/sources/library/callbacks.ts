@@ -3,6 +3,7 @@ import { type MembersInput, ServerEntry } from "../../protocol/guild.ts";
 import type { GuildInfoInput } from "../../protocol/guild.ts";
 import { Id } from "../../protocol/user.ts";
 import { describeIssue } from "../../protocol/issues.ts";
+import { jsonRecord } from "../../json-object.ts";
 import type { Awaitable, DataSource, DiscordUser } from "../source.ts";
 
 /** What a bot's `getServers` returns: every guild keyed by its snowflake; the one marked default (else the first) is the default. */
@@ -36,7 +37,7 @@ export interface Callbacks {
   onStaticRequest?: (path: string, request: Request) => Awaitable<StaticReply | undefined | null>;
 }
 
-const ServerMap = v.record(Id, ServerEntry, "must be an object keyed by guild id");
+const ServerMap = jsonRecord(Id, ServerEntry, "must be an object keyed by guild id");
 
 /** A bot's callbacks as a data source. */
 export class LibrarySource implements DataSource {
