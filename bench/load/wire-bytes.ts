@@ -3,6 +3,7 @@
  * body, as they arrive), read from a raw socket so no client decompresses or
  * normalizes anything on the way.
  */
+import { Buffer } from "node:buffer";
 import { connect } from "node:net";
 
 export function wireBytes(url: string, path: string, acceptEncoding?: string): Promise<{ status: number; bytes: number; encoding?: string }> {
@@ -16,7 +17,9 @@ export function wireBytes(url: string, path: string, acceptEncoding?: string): P
     socket.on("error", reject);
     socket.on("close", () => {
       const bytes = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-      const head = new TextDecoder("latin1").decode(chunks[0] ?? new Uint8Array());
+      // The head may come in several chunks: read it from all of them, up to its blank line.
+      const all = new TextDecoder("latin1").decode(Buffer.concat(chunks));
+      const head = all.slice(0, all.indexOf("\r\n\r\n") >>> 0);
       resolve({
         status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0),
         bytes,
