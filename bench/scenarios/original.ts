@@ -128,6 +128,8 @@ async function start(ctx: Context, who: Who, runtime: RuntimeName, guildFile: st
 interface Figures {
   joinMs: number;
   joined: number;
+  /** Viewers of the storm that could not connect or join. */
+  failed: number;
   perSecond: number;
   p50: number;
   p99: number;
@@ -155,8 +157,9 @@ async function round(ctx: Context, who: Who, runtime: RuntimeName, guildFile: st
     });
     const cpu = new CpuWatch({ server: [started.server.pid] });
     const joined = await crowd.join(600_000);
+    // In a storm, viewers the server could not take are a figure of their own (the original's listen backlog turns some away).
+    if (!plan) return { joinMs: joined.ms, joined: joined.joined, failed: joined.failed, serverCores: cpu.stop().server };
     if (joined.failed) throw new Error(`${who}: ${joined.failed} of ${viewers} viewers could not join: ${joined.reasons.join("; ")}`);
-    if (!plan) return { joinMs: joined.ms, joined: joined.joined, serverCores: cpu.stop().server };
     const measuredFrom = await started.feed(crowd, plan);
     const counted = await crowd.counted(600_000);
     const cores = cpu.stop();
@@ -217,7 +220,12 @@ export async function original(ctx: Context, runtime: RuntimeName): Promise<Row[
         ceiling: med("original", key),
         note: first ? `${note}; server cores d-back ${med("d-back", "serverCores").toFixed(2)}, original ${med("original", "serverCores").toFixed(2)}` : undefined,
       });
-      if (kind === "storm") rows.push(row("all joined", "ms", "joinMs", false, true));
+      if (kind === "storm") {
+        const storm = row("all joined", "ms", "joinMs", false, true);
+        const failed = (who: Who) => runs[who].map((f) => f.failed ?? 0).join(", ");
+        storm.note += `; viewers that could not join, per round: d-back ${failed("d-back")}, original ${failed("original")}`;
+        rows.push(storm);
+      }
       if (kind === "flat") rows.push(row("delivered", "msg/s", "perSecond", true, true));
       if (kind === "paced") rows.push(row("latency p50", "ms", "p50", false, true), row("latency p99", "ms", "p99", false, false));
     }
