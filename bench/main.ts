@@ -23,6 +23,7 @@ import { idleMemory } from "./scenarios/idle-memory.ts";
 import { coldStartScenario } from "./scenarios/cold-start.ts";
 import { staticFiles } from "./scenarios/static.ts";
 import { original } from "./scenarios/original.ts";
+import { discordChunks, discordFanout } from "./scenarios/discord.ts";
 
 const scenarios: Record<ScenarioName, Scenario> = {
   fanout,
@@ -32,6 +33,8 @@ const scenarios: Record<ScenarioName, Scenario> = {
   cold: coldStartScenario,
   static: staticFiles,
   original,
+  discord: discordFanout,
+  chunks: discordChunks,
 };
 
 async function main(argv: string[]): Promise<number> {

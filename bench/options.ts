@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import type { RuntimeName } from "./proc.ts";
 
-export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "original"] as const;
+export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "discord", "chunks", "original"] as const;
 export type ScenarioName = typeof scenarioNames[number];
 
 const Count = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"));
@@ -23,6 +23,7 @@ const Flags = v.object({
   storm: v.optional(Count),
   churn: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number))),
   idle: v.optional(Count),
+  "guild-members": v.optional(Count),
   deliveries: v.optional(Count),
   window: v.optional(Count),
   batch: v.optional(Count),
@@ -59,6 +60,8 @@ export interface Options {
   churn: number;
   /** Idle memory: viewers. */
   idle: number;
+  /** Discord member chunks: members of the guild loaded through them. */
+  guildMembers: number;
   /** Static: seconds per path. */
   staticSeconds: number;
   coldRuns: number;
@@ -92,6 +95,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --storm N          join storm: viewers (default 1000)
   --churn N          join storm: presences/s during a second storm (default 50; 0 for none)
   --idle N           idle memory: viewers (default 5000; quick 1000)
+  --guild-members N  chunks: members of the guild d-back loads through gateway member chunks (default 100000; quick 10000)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
   --python-dback PATH  original: a checkout of the Python d-back (NNTin/d-back) to measure d-back against,
                      with Debian's python3-websockets (skipped without it)
@@ -115,6 +119,7 @@ export function parseOptions(argv: string[]): Options {
       storm: { type: "string" },
       churn: { type: "string" },
       idle: { type: "string" },
+      "guild-members": { type: "string" },
       deliveries: { type: "string" },
       window: { type: "string" },
       batch: { type: "string" },
@@ -152,6 +157,7 @@ export function parseOptions(argv: string[]): Options {
     storm: f.storm ?? 1000,
     churn: f.churn ?? 50,
     idle: f.idle ?? (quick ? 1000 : 5000),
+    guildMembers: f["guild-members"] ?? (quick ? 10_000 : 100_000),
     staticSeconds: quick ? 1 : 5,
     coldRuns: quick ? 1 : 5,
     staticDir: f["static-dir"],

@@ -18,6 +18,12 @@ export interface Limits {
   maxBufferedBytes: number;
   /** Seconds a viewer may stay silent (no pong to a ping) before it is closed. */
   idleTimeoutSeconds: number;
+  /**
+   * Seconds a connection may take to deliver a whole request (and may then
+   * stay idle between requests) before it is dropped; a WebSocket upgrade
+   * that never opens gives its place back after as long.
+   */
+  headerTimeoutSeconds: number;
 }
 
 export const defaultLimits: Readonly<Limits> = {
@@ -28,6 +34,7 @@ export const defaultLimits: Readonly<Limits> = {
   maxConnectionsPerAddress: 100,
   maxBufferedBytes: 1024 * 1024,
   idleTimeoutSeconds: 30,
+  headerTimeoutSeconds: 10,
 };
 
 /** `defaultLimits` with every limit that `given` sets (an undefined one keeps its default). */

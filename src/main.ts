@@ -9,7 +9,9 @@ import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
 import { AddressInUseError } from "./runtime/types.ts";
+import { within } from "./within.ts";
 import type { StaticRoot } from "./http/static.ts";
+import { DiscordFatalError } from "./sources/discord/fatal.ts";
 
 export interface MainOptions {
   /** The site to serve when `--static-dir` is not given (an executable's embedded assets). */
@@ -35,11 +37,16 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
-  /** Hand-off to the Discord gateway source: the config file's `discord` section (allow-list, per-guild settings), validated. */
-  const discordGuildSettings = command.discord;
   const logger = createLogger(s["log-level"]);
   const token = s["ingest-token"];
-  const server = await createServer({
+  const botToken = s["discord-token"];
+  let server!: Server;
+  // A session Discord ends for good (token reset, intents switched off) stops d-back like a refused start.
+  const fatal = (error: DiscordFatalError) => {
+    console.error(`d-back: ${error.message}`);
+    within(server.stop(), 3000).finally(() => process.exit(2));
+  };
+  server = await createServer({
     port: s.port,
     host: s.host,
     staticDir: s["static-dir"],
@@ -47,6 +54,8 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     trustProxy: s["trust-proxy"],
     ingest: token ? { token, maxBytes: s["ingest-max-bytes"] } : undefined,
     mock: s.mock,
+    // The config file's `discord` section (allow-list, per-guild settings), validated by the parser.
+    discordBot: botToken ? { token: botToken, settings: command.discord, onFatal: fatal } : undefined,
     discord: { clientId: s["discord-client-id"], apiBase: s["discord-api-base"], timeoutMs: s["discord-timeout-ms"] },
     signInLimits: { failures: s["sign-in-failures"] },
     limits: {
@@ -57,12 +66,17 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
       rateBurst: s["rate-burst"],
       maxBufferedBytes: s["max-buffered-bytes"],
       idleTimeoutSeconds: s["idle-timeout"],
+      headerTimeoutSeconds: s["header-timeout"],
     },
     logger,
   });
   try {
     await server.start();
   } catch (error) {
+    if (error instanceof DiscordFatalError) {
+      console.error(`d-back: ${error.message}`);
+      return 2;
+    }
     if (!(error instanceof AddressInUseError)) throw error;
     console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
     return 1;

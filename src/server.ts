@@ -15,6 +15,7 @@ import { CompositeSource } from "./sources/composite.ts";
 import type { MockOptions } from "./sources/mock/source.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
+import { type DiscordBotOptions, DiscordSource } from "./sources/discord/source.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
@@ -61,6 +62,8 @@ export interface ServerOptions {
    * how d-back checks tokens with Discord when no callback decides.
    */
   discord?: DiscordOptions;
+  /** Connect to Discord's gateway as this bot and show the guilds it is in (the mock world is then off unless `mock`). */
+  discordBot?: DiscordBotOptions;
   /** Refused sign-ins allowed per connection and per remote address (default 5 per 60 s). */
   signInLimits?: FailureLimits;
   /** The clock behind sign-in limits, remembered tokens and Discord's Retry-After; tests move it instead of sleeping. */
@@ -97,6 +100,7 @@ export class Server {
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
+  #discordBot: DiscordSource | undefined;
   #world: World | undefined;
   #admission: Admission;
   /** Open viewers, each with the place it holds. */
@@ -122,6 +126,8 @@ export class Server {
     this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
+    const { clientId, apiBase } = options.discord ?? {};
+    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log });
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -220,6 +226,7 @@ export class Server {
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
+    await this.#discordBot?.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const source = await this.#source();
     if (this.#world) throw new Error("d-back: the server is already started");
@@ -254,16 +261,23 @@ export class Server {
     });
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
-      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds } = this.limits;
+      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
       this.#listening = await this.runtime.listen({
         port: this.#options.port ?? 3000,
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0), maxBufferedBytes, idleTimeoutSeconds },
+        sockets: {
+          maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
+          maxBufferedBytes,
+          idleTimeoutSeconds,
+          headerTimeoutSeconds,
+        },
+        warn: (message, fields) => this.log.warn(message, fields),
       });
     } catch (error) {
       this.#world = undefined;
+      await this.#discordBot?.close();
       throw error;
     }
     this.#startedAt = Date.now();
@@ -331,6 +345,7 @@ export class Server {
   async #source(): Promise<DataSource> {
     const sources: DataSource[] = [];
     if (this.#options.source) sources.push(this.#options.source);
+    if (this.#discordBot) sources.push(this.#discordBot);
     if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
     if (this.#ingest) sources.push(this.#ingest);
     const mock = this.#options.mock;
@@ -353,6 +368,7 @@ export class Server {
       context: { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) },
       log: this.log,
       rate: () => new RateLimit(ratePerSecond, rateBurst),
+      holdUntilGone: (socket, ticket) => void this.runtime.gone(socket).then(() => ticket.release()),
       nextId: () => ++this.#nextId,
       enter: (viewer, ticket) => {
         this.#viewers.set(viewer, ticket);
@@ -363,12 +379,9 @@ export class Server {
     return new ViewerSocket(lobby, this.#tickets.get(c)!);
   }
 
-  /** Forgets a viewer whose socket is closed or closing, and gives its place back. */
+  /** Forgets a viewer whose socket is closed or closing (its place is given back once the connection is gone). */
   #gone(viewer: Viewer): void {
-    const ticket = this.#viewers.get(viewer);
-    if (!ticket) return;
-    this.#viewers.delete(viewer);
-    ticket.release();
+    if (!this.#viewers.delete(viewer)) return;
     if (this.#viewers.size === 0) this.#allGone?.();
   }
 }

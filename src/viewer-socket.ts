@@ -11,6 +11,8 @@ export interface Lobby {
   /** A new viewer's rate limit. */
   rate(): RateLimit;
   nextId(): number;
+  /** Holds the connection's place until the runtime says the connection is really gone, not just closed. */
+  holdUntilGone(socket: Viewer["socket"], ticket: Ticket): void;
   /** Counts an open viewer in; false when the server is stopping (the viewer is then sent away). */
   enter(viewer: Viewer, ticket: Ticket): boolean;
   gone(viewer: Viewer): void;
@@ -37,6 +39,7 @@ export class ViewerSocket {
 
   onOpen(_: Event, socket: Viewer["socket"]): void {
     const lobby = this.#lobby;
+    lobby.holdUntilGone(socket, this.#ticket);
     const viewer = this.#viewer = new Viewer(socket, lobby.nextId(), this.#ticket.address, lobby.rate(), lobby.context);
     if (!lobby.enter(viewer, this.#ticket)) return viewer.end(Close.goingAway);
     viewer.open().catch((error) => this.#failed("open failed", error));
@@ -48,9 +51,8 @@ export class ViewerSocket {
   }
 
   onClose(event: CloseEvent): void {
-    this.#ticket.release();
     const viewer = this.#viewer;
-    if (!viewer) return;
+    if (!viewer) return this.#ticket.release();
     if (!clean.has(event.code)) this.#lobby.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
     viewer.close();
     this.#lobby.gone(viewer);

@@ -9,6 +9,9 @@ import { buildExecutable } from "../build/build.ts";
 import { type Running, runCommand, startCommand } from "./helpers/cli.ts";
 import { Client } from "./helpers/client.ts";
 import { dzoneFiles, makeDzoneFolder } from "./helpers/dzone-folder.ts";
+import { FakeGateway } from "./helpers/fake-gateway.ts";
+import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
+import { until } from "./helpers/client.ts";
 
 describe("the executable", () => {
   let dir: string;
@@ -135,6 +138,33 @@ describe("the executable", () => {
     } finally {
       assert.equal((await other.stop()).code, 0);
     }
+  });
+
+  it("connects to Discord as a bot: the viewer sees what the fake gateway says, live", async () => {
+    const fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    const env = { DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake.apiBase };
+    const bot = await startCommand([exe, ["--port", "0"]], env, alone);
+    try {
+      await until(() => /discord guilds loaded guilds=1/.test(bot.log()), "the guild to load");
+      const { client, list, join } = await Client.joined(bot.url.replace("http", "ws") + "/", "pixel-town");
+      assert.deepEqual(Object.keys(list.data), ["100000000000000001"]);
+      assert.equal(join.data.users["200000000000000001"].username, "Ally");
+      fake.presence("100000000000000001", "200000000000000003", "online");
+      assert.deepEqual((await client.next("presence")).data, { uid: "200000000000000003", status: "online", username: "carol", roleColor: "#ffffff" });
+      fake.reconnect();
+      fake.message("100000000000000001", "200000000000000002", "hello <@200000000000000001>", "400000000000000001");
+      assert.equal((await client.next("message")).data.message, "hello @Ally");
+      await client.close();
+      fake.closeOnIdentify = 4014;
+      const refused = await runCommand([exe, ["--port", "0"]], env);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /^d-back: Discord refused the privileged intents/m);
+    } finally {
+      assert.equal((await bot.stop()).code, 0);
+      await fake.close();
+    }
+    assert.ok(!bot.log().includes(BOT_TOKEN.split(".")[2]!));
   });
 
   it("stops with exit code 0 on SIGTERM", async () => {

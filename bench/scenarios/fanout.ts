@@ -46,7 +46,8 @@ interface Run {
   serverMsPerK: number;
 }
 
-async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, plan: Plan): Promise<Run> {
+/** One run of K viewers fed through the ingest WebSocket (also the ingest side of the discord scenario). */
+export async function measure(ctx: Context, runtime: RuntimeName, target: TargetName, plan: Plan): Promise<Run> {
   const server = await startTarget(target, runtime, { staticDir: ctx.site });
   let crowd: Crowd | undefined;
   let producer: LoadProc | undefined;

@@ -45,6 +45,12 @@ const Token = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 printable characters without spaces"),
 );
+/** A bot token as the Developer Portal shows it: three base64url parts joined by dots. */
+const BotToken = v.pipe(
+  v.string(),
+  v.regex(/^[\w-]{16,}\.[\w-]{4,}\.[\w-]{16,}$/, "must be a bot token as the Developer Portal shows it (three parts joined by dots)"),
+  v.maxLength(512, "must be a bot token as the Developer Portal shows it (three parts joined by dots)"),
+);
 const Bytes = v.pipe(
   v.string(),
   inFile("number"),
@@ -123,7 +129,14 @@ export const settings = {
     default: "1048576",
     help: "largest ingest request body; bigger ones get 413",
   },
-  mock: { env: "DBACK_MOCK", schema: Switch, help: "serve the mock world too when the ingest API is on (it is on by itself otherwise)" },
+  "discord-token": {
+    env: "DBACK_DISCORD_TOKEN",
+    value: "TOKEN",
+    schema: BotToken,
+    secret: true,
+    help: "connect to Discord as this bot and show every guild it is in (prefer the env variable: flags show in ps)",
+  },
+  mock: { env: "DBACK_MOCK", schema: Switch, help: "serve the mock world too when the ingest API or the Discord bot is on (it is on by itself otherwise)" },
   "discord-client-id": {
     env: "DBACK_DISCORD_CLIENT_ID",
     value: "ID",
@@ -199,6 +212,13 @@ export const settings = {
     schema: wholeNumber(1, 3600),
     default: String(defaultLimits.idleTimeoutSeconds),
     help: "a viewer that answers no ping for this long is closed",
+  },
+  "header-timeout": {
+    env: "DBACK_HEADER_TIMEOUT",
+    value: "SECONDS",
+    schema: wholeNumber(1, 255),
+    default: String(defaultLimits.headerTimeoutSeconds),
+    help: "a connection that sends no whole request for this long, or idles between requests, is closed (Bun only); an upgrade that never opens gives its place back after as long",
   },
 } satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 

@@ -45,11 +45,28 @@ export class Backlog {
     this.#o = { delayMs: 100, ...options };
   }
 
+  /**
+   * Whether `frame` may be queued on a socket that holds `buffered` unsent
+   * bytes: false when it would take the socket past the bound on top of the
+   * largest frame (this one included). Asked *before* a send, so that what a
+   * viewer that never reads can make d-back hold is bounded by that sum,
+   * whatever it asks for; the caller evicts instead of sending.
+   */
+  fits(socket: WSContext, frame: string | ArrayBuffer | ArrayBufferView, buffered: number): boolean {
+    const length = this.#remember(socket, frame);
+    return buffered + length <= this.#o.bound + (this.#largest.get(socket) ?? 0);
+  }
+
   /** Notes a frame sent to `socket`, which now holds `buffered` unsent bytes. */
   sent(socket: WSContext, frame: string | ArrayBuffer | ArrayBufferView, buffered: number): void {
+    this.#remember(socket, frame);
+    if (buffered > this.#o.bound) this.#suspect(this.#suspects, socket);
+  }
+
+  #remember(socket: WSContext, frame: string | ArrayBuffer | ArrayBufferView): number {
     const length = typeof frame === "string" ? frame.length : frame.byteLength;
     if (length >= REMEMBER_FROM && length > (this.#largest.get(socket) ?? 0)) this.#largest.set(socket, length);
-    if (buffered > this.#o.bound) this.#suspect(this.#suspects, socket);
+    return length;
   }
 
   /** Some subscriber of this room is backed up, but the runtime does not say which. */

@@ -34,6 +34,9 @@ interface SocketData {
   /** This socket's own frame limit, when lower than the server's `maxPayloadLength`. */
   maxFrameBytes?: number;
   context?: WSContext<BunSocket>;
+  /** Resolves in `close`, when Bun is done with the connection. */
+  gone: Promise<void>;
+  markGone: () => void;
 }
 declare const Bun: {
   serve(options: Record<string, unknown>): BunServer;
@@ -61,7 +64,11 @@ export function createBunRuntime(): Runtime {
 
   const upgradeWebSocket = defineWebSocketHelper<BunSocket, UpgradeOptions>((c, events, options) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
-    if (server?.upgrade(c.req.raw, { data: { events, maxFrameBytes: options?.maxFrameBytes } })) return new Response(null);
+    let markGone!: () => void;
+    const gone = new Promise<void>((resolve) => markGone = resolve);
+    if (server?.upgrade(c.req.raw, { data: { events, maxFrameBytes: options?.maxFrameBytes, gone, markGone } })) {
+      return new Response(null);
+    }
     return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
   });
 
@@ -76,8 +83,13 @@ export function createBunRuntime(): Runtime {
       this.raw = ws;
     }
     send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>) {
-      this.raw.send(data);
-      backlog?.sent(this.context!, data, this.raw.getBufferedAmount());
+      const ws = this.raw;
+      // Refused before it is queued when it would take the socket past the unsent-data bound.
+      if (backlog && !backlog.fits(this.context!, data, ws.getBufferedAmount())) {
+        return ws.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
+      }
+      ws.send(data);
+      backlog?.sent(this.context!, data, ws.getBufferedAmount());
     }
     close(code?: number, reason?: string) {
       this.raw.close(code, reason);
@@ -110,6 +122,7 @@ export function createBunRuntime(): Runtime {
     },
     close(ws: BunSocket, code: number, reason: string) {
       heartbeat?.forget(ws);
+      ws.data.markGone();
       ws.data.events.onClose?.(new CloseEvent("close", { code, reason }), ws.data.context!);
     },
   };
@@ -124,6 +137,8 @@ export function createBunRuntime(): Runtime {
           port,
           hostname,
           fetch,
+          // Bun's own timer for plain HTTP connections: no whole request (or idle between requests) for this long closes it.
+          idleTimeout: sockets.headerTimeoutSeconds,
           websocket: {
             ...websocket,
             maxPayloadLength: sockets.maxFrameBytes,
@@ -163,6 +178,7 @@ export function createBunRuntime(): Runtime {
     remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
     openFile: (path) => Promise.resolve(Bun.file(path)),
     bufferedAmount: (socket) => raw(socket).getBufferedAmount(),
+    gone: (socket) => raw(socket).data.gone,
     subscribe: (socket, topic) => raw(socket).subscribe(topic),
     unsubscribe: (socket, topic) => raw(socket).unsubscribe(topic),
     publish(topic: string, frame: string, peers: ReadonlySet<Peer>) {

@@ -4,22 +4,31 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
+import { dropConnection } from "./deno-drop.ts";
+import { serveResilient } from "./deno-serve.ts";
+import { CLOSE_GRACE_MS, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
 
 /**
- * Deno: `Deno.serve`, a send loop for fan-out, `Deno.open` for static files.
+ * Deno: `Deno.serve` (kept listening through descriptor exhaustion by
+ * `serveResilient`), a send loop for fan-out, `Deno.open` for static files.
  * Deno pings by itself (`idleTimeout`); the frame size is checked here, since
- * Deno has no setting for it; slow readers are found by `Backlog` from
- * `bufferedAmount` after each send.
+ * Deno has no setting for it; a frame that would take a socket past the
+ * unsent-data bound is refused before it is queued, and slow readers are
+ * found by `Backlog` from `bufferedAmount` after each send. A socket d-back
+ * closed is dropped after `CLOSE_GRACE_MS` if the peer never answers, and an
+ * upgrade whose socket never opens (the peer reset it) is given up after the
+ * header timeout: Deno fires neither open nor close for it.
  */
 export function createDenoRuntime(): Runtime {
   let limits: SocketLimits | undefined;
   let backlog: Backlog | undefined;
   /** Closes a socket on the adapter's own initiative and tells the core at once. */
   const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
+  /** Resolves when a socket's connection is really gone. */
+  const gone = new WeakMap<WSContext, Promise<void>>();
 
   const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
@@ -32,18 +41,32 @@ export function createDenoRuntime(): Runtime {
     const { socket, response } = upgraded;
     socket.binaryType = "arraybuffer";
     const maxFrameBytes = Math.min(options?.maxFrameBytes ?? Infinity, limits?.maxFrameBytes ?? Infinity);
+    let markGone!: () => void;
+    const isGone = new Promise<void>((resolve) => markGone = resolve);
+    // Closes with a handshake, and drops the connection if the peer has not answered in time.
+    let dropping: ReturnType<typeof setTimeout> | undefined;
+    const close = (code?: number, reason?: string) => {
+      socket.close(code, reason);
+      if (dropping) return;
+      dropping = setTimeout(() => dropConnection(socket), CLOSE_GRACE_MS);
+      isGone.then(() => clearTimeout(dropping));
+    };
     const context: WSContext<WebSocket> = new Socket<WebSocket>({
       raw: socket,
       send: (data) => {
         if (socket.readyState !== WebSocket.OPEN) return;
+        if (backlog && !backlog.fits(context, data, socket.bufferedAmount)) {
+          return ending.get(context)!(Close.tryAgainLater.code, Close.tryAgainLater.reason);
+        }
         socket.send(data);
         backlog?.sent(context, data, socket.bufferedAmount);
       },
-      close: (code, reason) => socket.close(code, reason),
+      close,
       get readyState() {
         return socket.readyState as 0 | 1 | 2 | 3;
       },
     });
+    gone.set(context, isGone);
     // Deno reports the close only once the peer answers it, which a stuck peer never does;
     // when the adapter closes a socket, the core hears of it right away, and only once.
     let closed = false;
@@ -53,16 +76,30 @@ export function createDenoRuntime(): Runtime {
       events.onClose?.(event, context);
     };
     ending.set(context, (code, reason) => {
-      socket.close(code, reason);
+      close(code, reason);
       closing(new CloseEvent("close", { code, reason }));
     });
-    socket.onopen = (event) => events.onOpen?.(event, context);
+    // A reset upgrade never opens, and Deno tells nobody: give it up after the header timeout.
+    const opening = setTimeout(() => {
+      if (socket.readyState !== WebSocket.CONNECTING) return;
+      socket.close();
+      closing(new CloseEvent("close", { code: 1006, reason: "never opened" }));
+      markGone();
+    }, (limits?.headerTimeoutSeconds ?? 10) * 1000);
+    socket.onopen = (event) => {
+      clearTimeout(opening);
+      events.onOpen?.(event, context);
+    };
     socket.onmessage = (event) => {
       if (closed) return;
       if (tooLarge(event.data, maxFrameBytes)) return ending.get(context)!(Close.tooBig.code, Close.tooBig.reason);
       events.onMessage?.(event, context);
     };
-    socket.onclose = closing;
+    socket.onclose = (event) => {
+      clearTimeout(opening);
+      markGone();
+      closing(event);
+    };
     socket.onerror = (event) => events.onError?.(event, context);
     return response;
   });
@@ -70,14 +107,8 @@ export function createDenoRuntime(): Runtime {
   return {
     name: "deno",
     upgradeWebSocket,
-    listen({ port, hostname, fetch, sockets }: ListenOptions) {
-      let server: Deno.HttpServer<Deno.NetAddr>;
-      try {
-        server = Deno.serve({ port, hostname, onListen() {} }, (request, info) => fetch(request, info));
-      } catch (error) {
-        if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, port);
-        throw error;
-      }
+    listen({ port, hostname, fetch, sockets, warn }: ListenOptions) {
+      const server = serveResilient({ port, hostname, warn, handler: (request, info) => fetch(request, info) });
       limits = sockets;
       const b = backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
@@ -97,6 +128,7 @@ export function createDenoRuntime(): Runtime {
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
     bufferedAmount: (socket) => raw(socket).bufferedAmount,
+    gone: (socket) => gone.get(socket) ?? Promise.resolve(),
     subscribe() {},
     unsubscribe() {},
     publish(_topic: string, frame: string, peers: ReadonlySet<Peer>) {

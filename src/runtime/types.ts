@@ -11,6 +11,8 @@ export interface SocketLimits {
   maxBufferedBytes: number;
   /** Seconds without a pong (or any frame) before the runtime closes the socket. */
   idleTimeoutSeconds: number;
+  /** Seconds a connection may take to deliver a request, or stay idle between requests; an upgrade that never opens is given up after as long. */
+  headerTimeoutSeconds: number;
 }
 
 export interface ListenOptions {
@@ -19,6 +21,8 @@ export interface ListenOptions {
   /** The hono app's fetch; `env` is whatever the runtime hands along (see `remoteAddress`). */
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   sockets: SocketLimits;
+  /** Told when the runtime fails below the app (e.g. it runs out of file descriptors) and when it recovers. */
+  warn?: (message: string, fields?: Record<string, string | number>) => void;
 }
 
 export interface Listening {
@@ -61,4 +65,13 @@ export interface Runtime extends Fanout {
   openFile: OpenFile;
   /** Bytes queued on a socket and not yet handed to the network. */
   bufferedAmount(socket: WSContext): number;
+  /**
+   * Resolves once the socket's connection is really gone, which may be later
+   * than its close event: a peer that never answers a close is dropped by
+   * the adapter within `CLOSE_GRACE_MS`. A connection place is held until then.
+   */
+  gone(socket: WSContext): Promise<void>;
 }
+
+/** How long a socket d-back closed may wait for the peer's answer before its connection is dropped. */
+export const CLOSE_GRACE_MS = 3000;

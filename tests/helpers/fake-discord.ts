@@ -23,6 +23,8 @@ export class FakeDiscord {
   readonly requests: string[] = [];
   #server: Server;
   #replies = new Map<string, Reply>();
+  /** Other routes (`GET /gateway/bot`, …), by method and path below the base; they see the Authorization header. */
+  #routes = new Map<string, (authorization: string) => Reply>();
   /** Slow answers not sent yet, with their timers and how to send them now. */
   #held = new Map<ServerResponse, { timer: ReturnType<typeof setTimeout>; send: () => void }>();
 
@@ -52,6 +54,12 @@ export class FakeDiscord {
     return this;
   }
 
+  /** Answers `method path` (below the base, e.g. `GET /gateway/bot`) with what `answer` returns. */
+  route(method: string, path: string, answer: (authorization: string) => Reply): this {
+    this.#routes.set(`${method} /api/v10${path}`, answer);
+    return this;
+  }
+
   /** How many requests carried `token`. */
   calls(token: string): number {
     return this.requests.filter((t) => t === token).length;
@@ -76,12 +84,17 @@ export class FakeDiscord {
   #answer(req: IncomingMessage, res: ServerResponse): void {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
     const path = new URL(req.url ?? "/", "http://x").pathname;
+    const route = this.#routes.get(`${req.method} ${path}`);
+    if (route) return this.#send(res, route(req.headers.authorization ?? ""));
     if (req.method !== "GET" || path !== "/api/v10/users/@me") {
       res.writeHead(404, { "Content-Type": "application/json" }).end('{"message":"404: Not Found","code":0}');
       return;
     }
     this.requests.push(token);
-    const reply = this.#replies.get(token) ?? { status: 401, body: { message: "401: Unauthorized", code: 0 } };
+    this.#send(res, this.#replies.get(token) ?? { status: 401, body: { message: "401: Unauthorized", code: 0 } });
+  }
+
+  #send(res: ServerResponse, reply: Reply): void {
     const send = () => {
       this.#held.delete(res);
       if (res.destroyed) return;

@@ -1,6 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { encodeFrame, frameHead } from "./ws-frames.ts";
 
 export interface RawFrame {
   opcode: number;
@@ -87,20 +88,7 @@ export class RawSocket {
 
   /** Sends one masked text frame, as a client must. */
   send(text: string): void {
-    const payload = Buffer.from(text, "utf8");
-    const mask = randomBytes(4);
-    const n = payload.length;
-    let head: Buffer;
-    if (n < 126) head = Buffer.from([0x80 | Opcode.text, 0x80 | n]);
-    else if (n < 65536) head = Buffer.from([0x80 | Opcode.text, 0x80 | 126, n >> 8, n & 255]);
-    else {
-      head = Buffer.alloc(10);
-      head[0] = 0x80 | Opcode.text;
-      head[1] = 0x80 | 127;
-      head.writeBigUInt64BE(BigInt(n), 2);
-    }
-    for (let i = 0; i < n; i++) payload[i]! ^= mask[i & 3]!;
-    this.tcp.write(Buffer.concat([head, mask, payload]));
+    this.tcp.write(encodeFrame(Opcode.text, Buffer.from(text, "utf8"), randomBytes(4)));
   }
 
   /** Waits until a text frame of `type` has arrived. */
@@ -131,21 +119,10 @@ export class RawSocket {
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
     for (;;) {
       const b = this.#buffer;
-      if (b.length < 2) return;
-      let length = b[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (b.length < 4) return;
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (b.length < offset + length) return;
-      this.frames.push({ opcode: b[0]! & 0x0f, payload: b.subarray(offset, offset + length) });
-      this.#buffer = b.subarray(offset + length);
+      const head = frameHead(b);
+      if (!head || b.length < head.offset + head.length) return;
+      this.frames.push({ opcode: head.opcode, payload: b.subarray(head.offset, head.offset + head.length) });
+      this.#buffer = b.subarray(head.offset + head.length);
     }
   }
 }

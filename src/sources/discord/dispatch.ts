@@ -1,0 +1,201 @@
+import * as v from "valibot";
+import { describeIssue } from "../../protocol/issues.ts";
+import type { DiscordSource } from "./source.ts";
+import { Roster, toStatus } from "./roster.ts";
+import { renderMessage } from "./render.ts";
+import { inviteUrl } from "./invite.ts";
+import * as S from "./schemas.ts";
+
+/**
+ * What each gateway dispatch does to the guilds d-back shows. Handlers run in
+ * dispatch order and synchronously, so viewers get events in the order
+ * Discord sent them. A payload that lacks what a handler reads is dropped
+ * with a log line.
+ */
+export function applyDispatch(source: DiscordSource, t: string, d: unknown): void {
+  const handler = handlers[t];
+  if (handler) handler(source, d);
+}
+
+type Handler = (source: DiscordSource, d: unknown) => void;
+
+const read = <S extends v.GenericSchema>(schema: S, d: unknown, t: string): v.InferOutput<S> => {
+  const result = v.safeParse(schema, d);
+  if (!result.success) throw new Error(`${t}: ${describeIssue(result.issues[0])}`);
+  return result.output;
+};
+
+/** Runs a change on a complete guild's roster and sends the presences it makes. */
+function change(source: DiscordSource, guildId: string, uids: Iterable<string>, fn: (roster: Roster) => void): void {
+  const roster = source.rosters.get(guildId);
+  if (!roster) return;
+  source.emit(guildId, roster.track(uids, () => fn(roster)));
+}
+
+/** Statuses from presences; with `authoritative`, members of `members` without a presence are offline. */
+function applyPresences(roster: Roster, presences: S.Presence[], members: S.Member[] = []): void {
+  for (const m of members) roster.statuses.set(m.user.id, "offline");
+  for (const p of presences) roster.statuses.set(p.user.id, toStatus(p.status));
+}
+
+const handlers: Record<string, Handler> = {
+  READY(source, d) {
+    const ready = read(S.Ready, d, "READY");
+    source.applicationId = ready.application.id;
+    source.gateway.applicationId = ready.application.id;
+    const named = ready.guilds.map((g) => g.id).filter((id) => source.allowed(id));
+    const again = source.sawReady;
+    source.sawReady = true;
+    // A new session: every guild is settled again from its GUILD_CREATE (reconcile); the ones READY
+    // no longer names were left while d-back was away.
+    source.requests.reset();
+    source.complete.clear();
+    source.loadedLogged = false;
+    source.expect(named);
+    for (const id of [...source.rosters.keys()]) if (!source.expected.has(id)) source.drop(id);
+    source.log.info(again ? "discord session renewed" : "discord ready", {
+      bot: ready.user.username,
+      application: ready.application.id,
+      guilds: named.length,
+    });
+    if (ready.guilds.length === 0 && !source.inviteLogged) {
+      source.inviteLogged = true;
+      source.log.info("the bot is in no guild yet: open this URL to add it to one", { url: inviteUrl(ready.application.id) });
+    }
+    source.publish();
+  },
+
+  GUILD_CREATE(source, d) {
+    const g = read(S.GuildCreate, d, "GUILD_CREATE");
+    if (g.unavailable || !source.allowed(g.id)) return;
+    source.expected.delete(g.id);
+    const roster = source.roster(g.id, g.name);
+    for (const role of g.roles) roster.setRole(role);
+    for (const member of g.members) roster.setMember(member);
+    applyPresences(roster, g.presences);
+    for (const c of [...g.channels, ...g.threads]) if (c.name) roster.channels.set(c.id, c.name);
+    source.rosters.set(g.id, roster);
+    source.complete.delete(g.id);
+    source.publish();
+    // A large guild's GUILD_CREATE carries only some members: ask for all, and settle when they are in.
+    const large = g.large === true || (g.member_count !== undefined && g.member_count > g.members.length);
+    if (large) source.requests.request(g.id);
+    else source.settle(g.id);
+  },
+
+  GUILD_MEMBERS_CHUNK(source, d) {
+    const chunk = read(S.MembersChunk, d, "GUILD_MEMBERS_CHUNK");
+    const roster = source.rosters.get(chunk.guild_id);
+    if (!roster) return;
+    const progress = source.requests.chunk(chunk.guild_id, chunk.nonce, chunk.chunk_index, chunk.chunk_count);
+    if (progress === "stale") return;
+    for (const member of chunk.members) roster.setMember(member);
+    applyPresences(roster, chunk.presences, chunk.members);
+    if (progress === "done") source.settle(chunk.guild_id);
+  },
+
+  RATE_LIMITED(source, d) {
+    const limited = read(S.RateLimited, d, "RATE_LIMITED");
+    const guildId = limited.meta.guild_id;
+    if (limited.opcode !== 8 || !guildId || !source.rosters.has(guildId)) return;
+    source.log.info("discord member request rate limited", { guild: guildId, retryAfter: limited.retry_after });
+    source.requests.rateLimited(guildId, limited.retry_after);
+  },
+
+  GUILD_UPDATE(source, d) {
+    const g = read(S.GuildUpdate, d, "GUILD_UPDATE");
+    const roster = source.rosters.get(g.id);
+    if (!roster) return;
+    if (g.roles) {
+      const roles = g.roles;
+      change(source, g.id, [...roster.members.keys()], (r) => {
+        r.roles.clear();
+        for (const role of roles) r.setRole(role);
+      });
+    }
+    if (roster.name !== g.name) {
+      roster.name = g.name;
+      source.publish();
+    }
+  },
+
+  GUILD_DELETE(source, d) {
+    const g = read(S.GuildDelete, d, "GUILD_DELETE");
+    if (!source.rosters.has(g.id) && !source.expected.has(g.id)) return;
+    if (g.unavailable) {
+      // An outage: viewers keep the last picture; GUILD_CREATE settles it again when the guild is back.
+      source.log.warn("discord guild unavailable", { guild: g.id });
+      source.complete.delete(g.id);
+      source.expected.delete(g.id);
+      return;
+    }
+    source.log.info("discord guild left", { guild: g.id });
+    source.drop(g.id);
+  },
+
+  GUILD_MEMBER_ADD(source, d) {
+    const m = read(S.MemberAdd, d, "GUILD_MEMBER_ADD");
+    change(source, m.guild_id, [m.user.id], (r) => r.setMember(m));
+  },
+
+  GUILD_MEMBER_UPDATE(source, d) {
+    const m = read(S.MemberUpdate, d, "GUILD_MEMBER_UPDATE");
+    change(source, m.guild_id, [m.user.id], (r) => r.setMember(m));
+  },
+
+  GUILD_MEMBER_REMOVE(source, d) {
+    const m = read(S.MemberRemove, d, "GUILD_MEMBER_REMOVE");
+    change(source, m.guild_id, [m.user.id], (r) => {
+      r.members.delete(m.user.id);
+      r.statuses.delete(m.user.id);
+    });
+  },
+
+  PRESENCE_UPDATE(source, d) {
+    const p = read(S.Presence, d, "PRESENCE_UPDATE");
+    if (!p.guild_id) return;
+    change(source, p.guild_id, [p.user.id], (r) => {
+      r.statuses.set(p.user.id, toStatus(p.status));
+      const member = r.members.get(p.user.id);
+      // A presence may carry a changed username or display name.
+      if (member && p.user.username !== undefined) r.setMember({ ...member, user: { ...member.user, ...p.user } });
+    });
+  },
+
+  GUILD_ROLE_CREATE: roleChange,
+  GUILD_ROLE_UPDATE: roleChange,
+
+  GUILD_ROLE_DELETE(source, d) {
+    const { guild_id, role_id } = read(S.RoleDelete, d, "GUILD_ROLE_DELETE");
+    const roster = source.rosters.get(guild_id);
+    if (!roster) return;
+    change(source, guild_id, roster.carriers(role_id), (r) => {
+      r.roles.delete(role_id);
+      for (const m of r.members.values()) if (m.roles.includes(role_id)) m.roles = m.roles.filter((id) => id !== role_id);
+    });
+  },
+
+  MESSAGE_CREATE(source, d) {
+    const m = read(S.MessageCreate, d, "MESSAGE_CREATE");
+    if (!m.guild_id || m.author.bot || m.webhook_id || !source.rosters.has(m.guild_id)) return;
+    const text = renderMessage(m, source.rosters.get(m.guild_id));
+    if (text) source.state.message(m.guild_id, { uid: m.author.id, message: text, channel: m.channel_id });
+  },
+
+  CHANNEL_CREATE: channelChange,
+  CHANNEL_UPDATE: channelChange,
+  THREAD_CREATE: channelChange,
+  THREAD_UPDATE: channelChange,
+};
+
+function roleChange(source: DiscordSource, d: unknown): void {
+  const { guild_id, role } = read(S.RoleChange, d, "GUILD_ROLE_UPDATE");
+  const roster = source.rosters.get(guild_id);
+  if (!roster) return;
+  change(source, guild_id, roster.carriers(role.id), (r) => r.setRole(role));
+}
+
+function channelChange(source: DiscordSource, d: unknown): void {
+  const c = read(S.ChannelChange, d, "CHANNEL_UPDATE");
+  if (c.guild_id && c.name) source.rosters.get(c.guild_id)?.channels.set(c.id, c.name);
+}

@@ -1,0 +1,27 @@
+import type { MessageCreate } from "./schemas.ts";
+import { displayName, type Roster } from "./roster.ts";
+
+/** Longest text a creature says; Discord allows 4000 characters, a speech bubble does not. */
+export const MAX_MESSAGE = 300;
+
+/**
+ * A message's text as d-zone should show it: mentions of members, channels
+ * and roles become `@name`, `#name` and `@role`; custom emoji become
+ * `:name:`; the result is cut to `MAX_MESSAGE` characters (without
+ * splitting a surrogate pair). Names come from the message's own mentions
+ * first, then the guild's roster.
+ */
+export function renderMessage(message: MessageCreate, roster: Roster | undefined): string {
+  const mentioned = new Map(message.mentions.map((u) => [u.id, u.member?.nick || u.global_name || u.username || u.id]));
+  const text = message.content
+    .replace(/<@!?(\d+)>/g, (_, id: string) => {
+      const member = roster?.members.get(id);
+      return `@${mentioned.get(id) ?? (member ? displayName(member) : "unknown-user")}`;
+    })
+    .replace(/<#(\d+)>/g, (_, id: string) => `#${roster?.channels.get(id) ?? "unknown-channel"}`)
+    .replace(/<@&(\d+)>/g, (_, id: string) => `@${roster?.roles.get(id)?.name ?? "unknown-role"}`)
+    .replace(/<a?:(\w+):\d+>/g, ":$1:")
+    .trim();
+  const chars = [...text];
+  return chars.length > MAX_MESSAGE ? chars.slice(0, MAX_MESSAGE - 1).join("") + "…" : text;
+}

@@ -1,0 +1,201 @@
+import * as v from "valibot";
+import type { GuildInfo, Members } from "../../protocol/guild.ts";
+import type { PresenceData } from "../../protocol/events.ts";
+import type { State } from "../../state/state.ts";
+import { createLogger, type Logger } from "../../log.ts";
+import type { DataSource } from "../source.ts";
+import { DiscordSettings, guildAllowed, guildSettings, shortIds } from "./guild-settings.ts";
+import { DiscordFatalError } from "./fatal.ts";
+import { GatewaySession } from "./gateway.ts";
+import { MemberRequests } from "./member-requests.ts";
+import { Roster } from "./roster.ts";
+import { applyDispatch } from "./dispatch.ts";
+
+/** How long readiness waits for a guild READY named (Discord sends them within seconds, unless it is in an outage). */
+const UNAVAILABLE_AFTER_MS = 30_000;
+
+export interface DiscordBotOptions {
+  /** The bot token (Developer Portal → Bot). Never logged. */
+  token: string;
+  /** Which guilds, their short ids, passwords, hidden bots and offline members (the config file's `discord` key). */
+  settings?: DiscordSettings;
+  /** Called when the session cannot go on (bad token, refused intents); default: log it. The command exits with 2. */
+  onFatal?: (error: DiscordFatalError) => void;
+  /** Least time between two full member requests for one guild, in ms (Discord: 30 000). */
+  memberRequestIntervalMs?: number;
+}
+
+export interface DiscordSourceOptions extends DiscordBotOptions {
+  /** Discord's HTTP API with its version. Default https://discord.com/api/v10. */
+  apiBase?: string;
+  /** d-back's own OAuth2 client id (`--discord-client-id`); without it guilds sign in with the bot's application. */
+  clientId?: string;
+  log?: Logger;
+}
+
+/**
+ * The guilds a bot is in, live from Discord's gateway. Guild lists and
+ * members are kept in one `Roster` per guild; every change is written to
+ * state as the presences that describe it, so viewers see what Discord says
+ * in the order Discord said it. A guild is "complete" once all its members
+ * are known in the current session (from GUILD_CREATE, or from member
+ * chunks for a large one); until then nothing is sent for it, and when it
+ * completes state receives the whole member list, which tells viewers only
+ * what differs from what they have — this is also how a new session after a
+ * drop (re-identify) is reconciled.
+ */
+export class DiscordSource implements DataSource {
+  readonly name = "discord";
+  readonly state: State;
+  readonly settings: DiscordSettings;
+  readonly log: Logger;
+  readonly gateway: GatewaySession;
+  readonly requests: MemberRequests;
+  readonly rosters = new Map<string, Roster>();
+  /** Guilds whose members are all known in this session. */
+  readonly complete = new Set<string>();
+  /** Guilds READY named that have not arrived yet (nor gone unavailable). */
+  readonly expected = new Set<string>();
+  #expectTimer: ReturnType<typeof setTimeout> | undefined;
+  applicationId: string | undefined;
+  /** READY has come in this process. */
+  sawReady = false;
+  inviteLogged = false;
+  /** "guilds loaded" was logged for this session. */
+  loadedLogged = false;
+  #options: DiscordSourceOptions;
+  #list: readonly GuildInfo[] = [];
+
+  constructor(state: State, options: DiscordSourceOptions) {
+    this.state = state;
+    this.#options = options;
+    this.settings = options.settings ?? v.parse(DiscordSettings, {});
+    this.log = options.log ?? createLogger("silent");
+    this.gateway = new GatewaySession({
+      token: options.token,
+      apiBase: options.apiBase ?? "https://discord.com/api/v10",
+      log: this.log,
+      onDispatch: (t, d) => this.#dispatch(t, d),
+      onFatal: (error) => (options.onFatal ?? ((e) => this.log.error(e.message)))(error),
+    });
+    this.requests = new MemberRequests((request) => this.gateway.requestMembers(request), options.memberRequestIntervalMs);
+  }
+
+  /** Finds the gateway and starts the session; rejects with a DiscordFatalError on a refused token. */
+  connect(): Promise<void> {
+    return this.gateway.start();
+  }
+
+  servers(): readonly GuildInfo[] {
+    return this.#list;
+  }
+
+  users(guildId: string): Members {
+    return this.rosters.get(guildId)?.users() ?? {};
+  }
+
+  /** READY came and every guild it named has arrived with all its members. */
+  ready(): boolean {
+    return this.sawReady && this.gateway.ready && this.expected.size === 0 && [...this.rosters.keys()].every((id) => this.complete.has(id));
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      ...this.gateway.status(),
+      guilds: this.rosters.size,
+      loading: [...this.rosters.keys()].filter((id) => !this.complete.has(id)).length,
+      memberRequests: this.requests.sent,
+    };
+  }
+
+  /**
+   * The guilds a READY named. Discord sends each one's GUILD_CREATE soon
+   * after; one still missing after `UNAVAILABLE_AFTER_MS` is in an outage,
+   * and readiness no longer waits for it (it is shown when it comes).
+   */
+  expect(guildIds: readonly string[]): void {
+    this.expected.clear();
+    for (const id of guildIds) this.expected.add(id);
+    clearTimeout(this.#expectTimer);
+    this.#expectTimer = setTimeout(() => {
+      for (const guild of this.expected) this.log.warn("discord guild unavailable since READY", { guild });
+      this.expected.clear();
+    }, UNAVAILABLE_AFTER_MS);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#expectTimer);
+    this.requests.reset();
+    await this.gateway.close();
+  }
+
+  /** Whether d-back shows this guild (the allow-list). */
+  allowed(guildId: string): boolean {
+    return guildAllowed(this.settings, guildId);
+  }
+
+  /** A new roster for a guild, hiding what its settings say. */
+  roster(guildId: string, name: string): Roster {
+    const s = guildSettings(this.settings, guildId);
+    return new Roster(guildId, name, { hideBots: s.hideBots, hideOffline: s.hideOffline });
+  }
+
+  /** Presences for a complete guild go to its viewers; an incomplete one is settled when it completes. */
+  emit(guildId: string, presences: PresenceData[]): void {
+    if (!this.complete.has(guildId)) return;
+    for (const p of presences) this.state.presence(guildId, p);
+  }
+
+  /** All of a guild's members are known: state takes them whole, and viewers get only what changed. */
+  settle(guildId: string): void {
+    const roster = this.rosters.get(guildId);
+    const info = this.#list.find((i) => i.guildId === guildId);
+    if (!roster || !info) return;
+    this.complete.add(guildId);
+    this.state.putGuild(info, roster.users());
+    if (this.ready() && !this.loadedLogged) {
+      this.loadedLogged = true;
+      this.log.info("discord guilds loaded", { guilds: this.rosters.size, members: [...this.rosters.values()].reduce((n, r) => n + r.members.size, 0) });
+    }
+  }
+
+  /** Rebuilds the guild list (names, short ids, default) after guilds came, went or were renamed, and tells state. */
+  publish(): void {
+    const ids = shortIds([...this.rosters.values()].map((r) => ({ guildId: r.guildId, name: r.name })), this.settings);
+    const clientId = this.#options.clientId ? undefined : this.applicationId;
+    const list = [...this.rosters.values()]
+      .sort((a, b) => a.guildId.length - b.guildId.length || (a.guildId < b.guildId ? -1 : 1))
+      .map((r): GuildInfo => {
+        const s = guildSettings(this.settings, r.guildId);
+        return {
+          guildId: r.guildId,
+          id: ids.get(r.guildId)!,
+          name: r.name,
+          default: s.default,
+          passworded: s.passworded,
+          ...(s.password !== undefined ? { password: s.password } : {}),
+          ...(clientId ? { clientId } : {}),
+        };
+      });
+    this.#list = list;
+    for (const info of list) this.state.putGuild(info);
+  }
+
+  /** The bot left the guild (or it is no longer allowed): gone from the list, its viewers told. */
+  drop(guildId: string): void {
+    this.rosters.delete(guildId);
+    this.complete.delete(guildId);
+    this.expected.delete(guildId);
+    this.requests.forget(guildId);
+    this.publish();
+    this.state.removeGuild(guildId);
+  }
+
+  #dispatch(t: string, d: unknown): void {
+    try {
+      applyDispatch(this, t, d);
+    } catch (error) {
+      this.log.warn("discord event not applied", { event: t, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
