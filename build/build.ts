@@ -38,6 +38,8 @@ export interface BuildOptions {
   pin?: Pin;
   /** Progress, one line at a time. */
   log?: (line: string) => void;
+  /** A site gathered already (`gatherSite`), e.g. once for every target of a release. */
+  site?: Site;
 }
 
 export interface Built {
@@ -98,7 +100,7 @@ export function defaultOut(target: string | undefined): string {
 /** Gathers, packs, generates and compiles; on the build machine's own platform, also checks the result runs. */
 export async function buildExecutable(o: BuildOptions): Promise<Built> {
   const log = o.log ?? (() => {});
-  const site = await gatherSite(o);
+  const site = o.site ?? await gatherSite(o);
   for (const note of site.skipped) log(`left out ${note}`);
   const pack = packFiles(site.description, site.files);
   const entry = generate(pack, resolve(o.workDir ?? join(ROOT, ".cache", "build")));

@@ -3,6 +3,8 @@ import type { Limits } from "./limits.ts";
 /** Why an upgrade is turned away: an HTTP status and a body a person can read. */
 export interface Refusal {
   status: 429 | 503;
+  /** A short name for metrics. */
+  reason: "stopping" | "server_full" | "address_limit";
   text: string;
 }
 
@@ -32,14 +34,15 @@ export class Admission {
   /** Takes a place for a connection from `address`, or says why there is none. */
   admit(address: string): Ticket | Refusal {
     const { maxConnections, maxConnectionsPerAddress } = this.#limits;
-    if (this.#closed) return { status: 503, text: "503 Service Unavailable: the server is shutting down" };
+    if (this.#closed) return { status: 503, reason: "stopping", text: "503 Service Unavailable: the server is shutting down" };
     if (maxConnections > 0 && this.#total >= maxConnections) {
-      return { status: 503, text: `503 Service Unavailable: the server is full (${maxConnections} viewers); try again later` };
+      return { status: 503, reason: "server_full", text: `503 Service Unavailable: the server is full (${maxConnections} viewers); try again later` };
     }
     const mine = this.#byAddress.get(address) ?? 0;
     if (maxConnectionsPerAddress > 0 && mine >= maxConnectionsPerAddress) {
       return {
         status: 429,
+        reason: "address_limit",
         text: `429 Too Many Requests: at most ${maxConnectionsPerAddress} connections from one address; close one first`,
       };
     }

@@ -3,6 +3,7 @@ import type { Broadcast } from "./protocol/outbound.ts";
 import type { StateListener } from "./state/state.ts";
 import { ErrorText } from "./protocol/errors.ts";
 import { errorFrame } from "./protocol/outbound.ts";
+import { type Meter, noMeter } from "./metrics/meter.ts";
 
 /** A connection the hub can place in a guild. */
 export interface Peer {
@@ -42,10 +43,12 @@ export class Hub implements StateListener {
   #rooms = new Map<string, Room>();
   #fanout: Fanout;
   #hooks: RoomHooks;
+  #meter: Meter;
 
-  constructor(fanout: Fanout, hooks: RoomHooks) {
+  constructor(fanout: Fanout, hooks: RoomHooks, meter: Meter = noMeter) {
     this.#fanout = fanout;
     this.#hooks = hooks;
+    this.#meter = meter;
   }
 
   /** Moves `peer` into the guild's room, out of any other. */
@@ -75,7 +78,10 @@ export class Hub implements StateListener {
 
   broadcast(guildId: string, event: Broadcast): void {
     const room = this.#rooms.get(guildId);
-    if (room) this.#fanout.publish(room.topic, JSON.stringify(event), room.peers);
+    if (!room) return;
+    const frame = JSON.stringify(event);
+    this.#fanout.publish(room.topic, frame, room.peers);
+    this.#meter.delivered(room.peers.size, frame);
   }
 
   removed(guildId: string): void {
@@ -94,6 +100,11 @@ export class Hub implements StateListener {
     let n = 0;
     for (const room of this.#rooms.values()) n += room.peers.size;
     return n;
+  }
+
+  /** Each watched guild and its number of viewers. */
+  *watched(): Iterable<[guildId: string, viewers: number]> {
+    for (const [guildId, room] of this.#rooms) yield [guildId, room.peers.size];
   }
 
   /** Guilds with at least one viewer (zero once everyone has left). */

@@ -11,6 +11,10 @@ export interface Logger {
   error(message: string, fields?: Fields): void;
 }
 
+/** How each line is written: `text` for people, `json` (one object per line) for log collectors. */
+export const logFormats = ["text", "json"] as const;
+export type LogFormat = typeof logFormats[number];
+
 /**
  * Characters a log line must not carry raw: C0 and C1 controls (terminal
  * escapes, BEL, CR LF that would forge a second line), DEL, and the Unicode
@@ -46,10 +50,26 @@ export function format(level: Exclude<Level, "silent">, message: string, fields?
   return line;
 }
 
-/** A logger that writes lines at or above `min` to `write` (stderr by default). */
-export function createLogger(min: Level = "info", write: (line: string) => void = (line) => console.error(line)): Logger {
+/**
+ * The same event as one JSON object: `{"time":…,"level":"info","message":"viewer joined","guild":…}`.
+ * A field never overwrites time, level or message.
+ */
+export function formatJson(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
+  const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message };
+  if (fields) for (const [key, value] of Object.entries(fields)) if (!(key in entry)) entry[key] = value;
+  // JSON escapes C0 controls itself; C1 controls and the line separators are escaped alike here.
+  return JSON.stringify(entry).replace(unsafe, hex);
+}
+
+/** A logger that writes lines at or above `min` to `write` (stderr by default), as text or JSON. */
+export function createLogger(
+  min: Level = "info",
+  write: (line: string) => void = (line) => console.error(line),
+  style: LogFormat = "text",
+): Logger {
   const rank = levels.indexOf(min);
+  const render = style === "json" ? formatJson : format;
   const at = (level: Exclude<Level, "silent">) =>
-    levels.indexOf(level) >= rank ? (message: string, fields?: Fields) => write(format(level, message, fields)) : () => {};
+    levels.indexOf(level) >= rank ? (message: string, fields?: Fields) => write(render(level, message, fields)) : () => {};
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

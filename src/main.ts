@@ -8,7 +8,9 @@ import { ConfigError, parseCommand, UsageError } from "./cli/parse.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
-import { AddressInUseError } from "./runtime/types.ts";
+import { AddressInUseError, ListenError } from "./runtime/types.ts";
+import { TlsError } from "./tls.ts";
+import { exitAfterSignal, underWatcher } from "./cli/exit.ts";
 import { within } from "./within.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { DiscordFatalError } from "./sources/discord/fatal.ts";
@@ -37,9 +39,10 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   }
 
   const s = command.settings;
-  const logger = createLogger(s["log-level"]);
+  const logger = createLogger(s["log-level"], undefined, s["log-format"]);
   const token = s["ingest-token"];
   const botToken = s["discord-token"];
+  const [cert, key] = [s["tls-cert"], s["tls-key"]];
   let server!: Server;
   // A session Discord ends for good (token reset, intents switched off) stops d-back like a refused start.
   const fatal = (error: DiscordFatalError) => {
@@ -49,6 +52,8 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   server = await createServer({
     port: s.port,
     host: s.host,
+    admin: s["admin-port"] === undefined ? undefined : { port: s["admin-port"], host: s["admin-host"] },
+    tls: cert && key ? { cert, key } : undefined,
     staticDir: s["static-dir"],
     staticRoot: s["static-dir"] ? undefined : options.site?.(),
     trustProxy: s["trust-proxy"],
@@ -70,18 +75,29 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     },
     logger,
   });
+  // Before listening: a signal right after the `listening` line must find the handlers in place.
+  onSignals(server, logger);
   try {
     await server.start();
   } catch (error) {
+    if (error instanceof TlsError) {
+      console.error(`d-back: ${error.message} (--tls-cert, --tls-key)`);
+      return 2;
+    }
     if (error instanceof DiscordFatalError) {
       console.error(`d-back: ${error.message}`);
       return 2;
     }
-    if (!(error instanceof AddressInUseError)) throw error;
-    console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with --port)`);
-    return 1;
+    if (error instanceof AddressInUseError) {
+      console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with ${error.port === s["admin-port"] ? "--admin-port" : "--port"})`);
+      return 1;
+    }
+    if (!(error instanceof ListenError)) throw error;
+    // A --host this machine cannot listen on is a bad value, like any other: exit 2.
+    const why = error.reason === "not-local" ? "is not an address of this machine" : `cannot be listened on (${error.detail})`;
+    console.error(`d-back: --host ${error.hostname} ${why}; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`);
+    return 2;
   }
-  onSignals(server, logger);
   return -1;
 }
 
@@ -89,17 +105,30 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
 const killedBy = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
+ * The same signal this soon after the first is that one delivered twice: a task
+ * runner (`deno task`) forwards the Ctrl-C or SIGTERM its process group got too.
+ */
+const ECHO_MS = 500;
+
+/**
  * The first SIGINT or SIGTERM stops the server gracefully (`Server.stop`)
  * and exits 0; a second one, while that is under way, exits at once.
  */
 function onSignals(server: Server, logger: Logger): void {
   let stopping = false;
+  let firstAt = 0;
+  let firstSignal: keyof typeof killedBy | undefined;
   const stop = (signal: keyof typeof killedBy) => {
     if (stopping) {
+      // Under a watcher, the watcher forwards signals and decides when to kill.
+      if (underWatcher() || (signal === firstSignal && Date.now() - firstAt < ECHO_MS)) return;
       logger.warn("second signal, exiting now", { signal });
-      process.exit(killedBy[signal]);
+      exitAfterSignal(signal, killedBy[signal]);
+      return;
     }
     stopping = true;
+    firstAt = Date.now();
+    firstSignal = signal;
     logger.info("shutting down", { signal, connections: server.viewers });
     // Server.stop bounds its own wait; this is the net under it.
     setTimeout(() => {
@@ -109,7 +138,7 @@ function onSignals(server: Server, logger: Logger): void {
     server.stop().then(
       () => {
         logger.info("stopped");
-        process.exit(0);
+        exitAfterSignal(signal, 0);
       },
       (error) => {
         logger.error("shutdown failed", { error: String(error) });

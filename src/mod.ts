@@ -16,7 +16,8 @@ export type { Callbacks, Servers, StaticReply } from "./sources/library/callback
 export type { MessageData, PresenceData } from "./protocol/events.ts";
 export type { User } from "./protocol/user.ts";
 export { SourceError } from "./world.ts";
-export { AddressInUseError } from "./runtime/types.ts";
+export { AddressInUseError, ListenError } from "./runtime/types.ts";
+export { TlsError } from "./tls.ts";
 export { createLogger, type Logger } from "./log.ts";
 export { MockSource } from "./sources/mock/source.ts";
 export type { DataSource, DiscordUser, Feed } from "./sources/source.ts";

@@ -1,6 +1,7 @@
 import process from "node:process";
+import type { ServerOptions } from "./server-options.ts";
+export type { ServerOptions } from "./server-options.ts";
 import * as v from "valibot";
-import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "./log.ts";
 import { createLogger } from "./log.ts";
 import { RepeatedLines } from "./log-repeats.ts";
@@ -8,14 +9,12 @@ import { VERSION } from "./version.ts";
 import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
 import { World } from "./world.ts";
-import type { Viewer } from "./viewer.ts";
-import { type Lobby, ViewerSocket } from "./viewer-socket.ts";
+import { Doorway } from "./doorway.ts";
 import type { DataSource } from "./sources/source.ts";
 import { CompositeSource } from "./sources/composite.ts";
-import type { MockOptions } from "./sources/mock/source.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
-import { type DiscordBotOptions, DiscordSource } from "./sources/discord/source.ts";
+import { DiscordSource } from "./sources/discord/source.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
@@ -25,55 +24,13 @@ import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
+import { checkTls, validTo } from "./tls.ts";
+import { type Meter, noMeter } from "./metrics/meter.ts";
+import { Admin } from "./admin/admin.ts";
 import { within } from "./within.ts";
 import { once } from "./once.ts";
-import { Close, type Limits, withDefaults } from "./limits.ts";
-import { Admission, type Ticket } from "./admission.ts";
-import { RateLimit } from "./rate-limit.ts";
-import type { DiscordOptions } from "./auth/discord.ts";
-import { type Clock, type FailureLimits, FailureLimiter } from "./auth/failures.ts";
-
-export interface ServerOptions {
-  /** TCP port; 0 picks a free one. Default 3000. */
-  port?: number;
-  /** Address to bind. Default 127.0.0.1. */
-  host?: string;
-  /** Serve this folder (e.g. a d-zone build) instead of the built-in page. */
-  staticDir?: string;
-  /** Serve this root instead; wins over `staticDir`. */
-  staticRoot?: StaticRoot;
-  /** Addresses of reverse proxies whose `X-Forwarded-Proto` is believed. Default: none. */
-  trustProxy?: readonly string[];
-  /** A data source of your own (most bots register callbacks instead). */
-  source?: DataSource;
-  /** The bot's callbacks; the same as calling the `on…` methods before `start()`. */
-  callbacks?: Callbacks;
-  /** Turn the ingest API on at /api/ingest, for producers in other processes. */
-  ingest?: { token: string; maxBytes?: number };
-  /**
-   * The mock world. It runs when no other source is configured; `true` (or
-   * timings) runs it alongside the others too.
-   */
-  mock?: boolean | MockOptions;
-  /** How long a data source may take to answer, in ms. Default 5000. */
-  sourceTimeoutMs?: number;
-  /**
-   * Discord sign-in for passworded guilds: the global OAuth2 client id, and
-   * how d-back checks tokens with Discord when no callback decides.
-   */
-  discord?: DiscordOptions;
-  /** Connect to Discord's gateway as this bot and show the guilds it is in (the mock world is then off unless `mock`). */
-  discordBot?: DiscordBotOptions;
-  /** Refused sign-ins allowed per connection and per remote address (default 5 per 60 s). */
-  signInLimits?: FailureLimits;
-  /** The clock behind sign-in limits, remembered tokens and Discord's Retry-After; tests move it instead of sleeping. */
-  now?: Clock;
-  /** What viewers may cost (src/limits.ts); unset ones keep their defaults. */
-  limits?: Partial<Limits>;
-  /** How long `stop()` waits for viewers to answer the close and requests to finish, in ms. Default 2000. */
-  shutdownGraceMs?: number;
-  logger?: Logger;
-}
+import { type Limits, withDefaults } from "./limits.ts";
+import { FailureLimiter } from "./auth/failures.ts";
 
 /** A broadcast payload that failed validation; the message names the field. */
 export class InvalidPayloadError extends TypeError {
@@ -97,37 +54,36 @@ export class Server {
   readonly log: Logger;
   readonly root: StaticRoot;
   readonly limits: Readonly<Limits>;
+  /** Where the core counts what happens (the admin listener's metrics, or nothing). */
+  readonly meter: Meter;
+  #admin: Admin | undefined;
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
   #discordBot: DiscordSource | undefined;
   #world: World | undefined;
-  #admission: Admission;
-  /** Open viewers, each with the place it holds. */
-  #viewers = new Map<Viewer, Ticket>();
-  /** The place each upgrade took, until its socket opens. */
-  #tickets = new WeakMap<Context, Ticket>();
-  #nextId = 0;
-  /** What every viewer's connection shares, made at the first. */
-  #lobby: Lobby | undefined;
+  #doorway: Doorway;
   #startedAt = Date.now();
   #listening: Listening | undefined;
   #stopping: Promise<void> | undefined;
-  #allGone: (() => void) | undefined;
   #ingestRefused: RepeatedLines | undefined;
 
   constructor(runtime: Runtime, options: ServerOptions = {}) {
     this.runtime = runtime;
     this.#options = options;
     this.#callbacks = { ...options.callbacks };
-    this.log = options.logger ?? createLogger("info");
+    const logger = options.logger ?? createLogger("info");
+    this.#admin = options.admin && new Admin(this, options.admin);
+    this.log = this.#admin?.recent.wrap(logger) ?? logger;
+    this.meter = this.#admin?.meter ?? noMeter;
     this.limits = withDefaults(options.limits);
-    this.#admission = new Admission(this.limits);
-    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) });
+    this.hub = new Hub(runtime, { active: (g) => this.#world?.active(g), idle: (g) => this.#world?.idle(g) }, this.meter);
+    const { log, meter, limits, hub } = this;
+    this.#doorway = new Doorway({ runtime, hub, log, meter, limits, world: () => this.world });
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.ingest) this.#ingest = new IngestSource();
     const { clientId, apiBase } = options.discord ?? {};
-    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log });
+    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log, meter: this.meter });
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -167,18 +123,20 @@ export class Server {
    * when d-back does not know the guild.
    */
   broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
-    return this.state.presence(guildId, check(PresenceData, data, "broadcastPresence"));
+    const checked = check(PresenceData, data, "broadcastPresence");
+    return this.meter.event("library", "presence", () => this.state.presence(guildId, checked));
   }
 
   /** A member wrote in a channel of the guild. */
   broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
-    return this.state.message(guildId, check(MessageData, data, "broadcastMessage"));
+    const checked = check(MessageData, data, "broadcastMessage");
+    return this.meter.event("library", "message", () => this.state.message(guildId, checked));
   }
 
   /** The guild's Discord OAuth2 client id changed. */
   broadcastClientId(guildId: string, clientId: string): boolean {
     const data = check(ClientIdData, { clientId }, "broadcastClientId");
-    return this.state.clientId(guildId, data.clientId);
+    return this.meter.event("library", "update-clientid", () => this.state.clientId(guildId, data.clientId));
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -191,7 +149,18 @@ export class Server {
 
   /** Open viewer connections. */
   get viewers(): number {
-    return this.#viewers.size;
+    return this.#doorway.viewers;
+  }
+
+  /** Whether `start()` has run. */
+  get started(): boolean {
+    return !!this.#world;
+  }
+
+  /** The admin listener's URL (metrics, operator page), once started with `admin`. */
+  get adminUrl(): string {
+    if (!this.#admin) throw new Error("d-back: the admin listener is off (ServerOptions.admin)");
+    return this.#admin.url;
   }
 
   /** The bound port, once started. */
@@ -201,7 +170,8 @@ export class Server {
   }
 
   get url(): string {
-    return `http://${this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1"}:${this.port}`;
+    const host = this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1";
+    return `${this.#options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${this.port}`; // an IPv6 address goes in brackets
   }
 
   health(): Record<string, unknown> {
@@ -210,22 +180,32 @@ export class Server {
       status: this.#stopping ? "stopping" : "ok",
       version: VERSION,
       uptime: Math.round((Date.now() - this.#startedAt) / 1000),
-      viewers: this.#viewers.size,
+      viewers: this.#doorway.viewers,
       source: this.#world?.source.name,
+      sources: this.#world?.source.status?.(),
       guilds: this.state.size,
       watched: this.hub.rooms,
       joined: this.hub.viewers(),
       feeds: this.#world?.watching ?? 0,
-      connections: this.#admission.connections,
-      addresses: this.#admission.addresses,
+      connections: this.#doorway.connections,
+      addresses: this.#doorway.addresses,
       rss: memory.rss,
       heap: memory.heapUsed,
     };
   }
 
+  /** Whether to send viewers here (`/ready`): listening, not stopping, and the data source has what they should see. */
+  readiness(): { ready: boolean; status: "starting" | "ready" | "stopping" } {
+    if (this.#stopping) return { ready: false, status: "stopping" };
+    const ready = !!this.#listening && (this.#world?.source.ready?.() ?? true);
+    return { ready, status: ready ? "ready" : "starting" };
+  }
+
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
+    const tls = this.#options.tls;
+    if (tls) checkTls(tls);
     await this.#discordBot?.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const source = await this.#source();
@@ -235,14 +215,15 @@ export class Server {
     const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, {
       discord: { identify: async (token) => (await identity()).identify(token) },
       failures: new FailureLimiter(signInLimits, now),
-    });
+    }, this.meter);
     const ingest = this.#options.ingest;
     const ingestMaxBytes = ingest?.maxBytes ?? 1024 * 1024;
     const app = createApp({
       version: VERSION,
       root: this.root,
-      upgrade: this.#gate(this.runtime.upgradeWebSocket((c) => this.#accept(c), { maxFrameBytes: this.limits.maxFrameBytes })),
+      upgrade: this.#doorway.upgrade(),
       health: () => this.health(),
+      readiness: () => this.readiness(),
       ingest: ingest && this.#ingest
         ? ingestRoutes({
           token: ingest.token,
@@ -251,6 +232,7 @@ export class Server {
           source: this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
+          meter: this.meter,
           remoteAddress: (c) => this.runtime.remoteAddress(c),
           refused: this.#ingestRefused = new RepeatedLines(this.log, "warn", "ingest request refused: missing or wrong bearer token"),
         })
@@ -266,6 +248,7 @@ export class Server {
         port: this.#options.port ?? 3000,
         hostname: this.#options.host ?? "127.0.0.1",
         fetch: app.fetch,
+        tls,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
         sockets: {
           maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
@@ -281,12 +264,19 @@ export class Server {
       throw error;
     }
     this.#startedAt = Date.now();
+    await this.#admin?.start().catch(async (error) => {
+      await this.#listening?.close();
+      this.#listening = this.#world = undefined;
+      throw error;
+    });
     this.log.info("listening", {
       url: this.url,
       runtime: this.runtime.name,
       source: world.source.name,
       ingest: ingest ? "on" : "off",
       static: this.root.description,
+      tls: tls ? `until ${validTo(tls.cert)}` : "off",
+      admin: this.#admin?.url ?? "off",
       version: VERSION,
     });
     return this;
@@ -305,40 +295,16 @@ export class Server {
 
   async #stop(): Promise<void> {
     const deadline = Date.now() + (this.#options.shutdownGraceMs ?? 2000);
-    this.#admission.close();
-    let allGone!: () => void;
-    const gone = new Promise<void>((resolve) => this.#allGone = allGone = resolve);
-    for (const viewer of [...this.#viewers.keys()]) {
-      viewer.close();
-      viewer.socket.close(Close.goingAway.code, Close.goingAway.reason);
-    }
+    const gone = this.#doorway.close();
     this.#world?.close();
     const closed = Promise.resolve(this.#world?.source.close?.()).catch((error) =>
       this.log.error("source close failed", { error: String(error) })
     );
-    if (this.#viewers.size === 0) allGone();
     await within(Promise.all([gone, closed]), deadline - Date.now());
     await this.#listening?.close(Math.max(0, deadline - Date.now()));
+    await this.#admin?.stop();
     this.#listening = undefined;
     this.#ingestRefused?.close();
-  }
-
-  /** Turns away upgrades past a connection limit, before the runtime upgrades anything. */
-  #gate(upgrade: MiddlewareHandler): MiddlewareHandler {
-    return async (c, next) => {
-      if (c.req.raw.headers.get("upgrade")?.toLowerCase() !== "websocket") return next();
-      const address = this.runtime.remoteAddress(c);
-      const admitted = this.#admission.admit(address);
-      if ("status" in admitted) {
-        this.log.debug("upgrade refused", { addr: address, status: admitted.status });
-        return c.text(`${admitted.text}\n`, admitted.status, admitted.status === 503 ? { "Retry-After": "10" } : {});
-      }
-      this.#tickets.set(c, admitted);
-      const response = await upgrade(c, next);
-      // No socket will open for a refused upgrade: give its place back.
-      if (!response || response.status >= 400) admitted.release();
-      return response;
-    };
   }
 
   /** The sources in play: given, library, ingest, and the mock world when nothing else (or when asked). */
@@ -360,28 +326,5 @@ export class Server {
     if (typeof callback !== "function") throw new TypeError(`d-back: ${method} takes a function`);
     this.#callbacks[name] = callback;
     return this;
-  }
-
-  #accept(c: Context): ViewerSocket {
-    const { ratePerSecond, rateBurst } = this.limits;
-    const lobby = this.#lobby ??= {
-      context: { world: this.world, hub: this.hub, log: this.log, gone: (v: Viewer) => this.#gone(v) },
-      log: this.log,
-      rate: () => new RateLimit(ratePerSecond, rateBurst),
-      holdUntilGone: (socket, ticket) => void this.runtime.gone(socket).then(() => ticket.release()),
-      nextId: () => ++this.#nextId,
-      enter: (viewer, ticket) => {
-        this.#viewers.set(viewer, ticket);
-        return !this.#stopping;
-      },
-      gone: (viewer) => this.#gone(viewer),
-    };
-    return new ViewerSocket(lobby, this.#tickets.get(c)!);
-  }
-
-  /** Forgets a viewer whose socket is closed or closing (its place is given back once the connection is gone). */
-  #gone(viewer: Viewer): void {
-    if (!this.#viewers.delete(viewer)) return;
-    if (this.#viewers.size === 0) this.#allGone?.();
   }
 }

@@ -2,12 +2,14 @@ import { Viewer, type ViewerContext } from "./viewer.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import type { Ticket } from "./admission.ts";
 import type { Logger } from "./log.ts";
+import type { Meter } from "./metrics/meter.ts";
 import { Close } from "./limits.ts";
 
 /** What a viewer's connection needs of the server: one per server, shared by every connection. */
 export interface Lobby {
   readonly context: ViewerContext;
   readonly log: Logger;
+  readonly meter: Meter;
   /** A new viewer's rate limit. */
   rate(): RateLimit;
   nextId(): number;
@@ -53,6 +55,7 @@ export class ViewerSocket {
   onClose(event: CloseEvent): void {
     const viewer = this.#viewer;
     if (!viewer) return this.#ticket.release();
+    this.#lobby.meter.closed(event.code);
     if (!clean.has(event.code)) this.#lobby.log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
     viewer.close();
     this.#lobby.gone(viewer);

@@ -9,6 +9,7 @@ import { errorFrame } from "./protocol/outbound.ts";
 import { ErrorText } from "./protocol/errors.ts";
 import { Close } from "./limits.ts";
 import type { RateLimit } from "./rate-limit.ts";
+import type { Meter } from "./metrics/meter.ts";
 
 export interface ViewerContext {
   world: World;
@@ -16,6 +17,8 @@ export interface ViewerContext {
   log: Logger;
   /** Told once when this viewer closes its own socket; the server forgets it at once. */
   gone(viewer: Viewer): void;
+  /** Counts the frames this viewer is answered with (broadcasts are counted by the hub). */
+  meter?: Meter;
 }
 
 /**
@@ -55,7 +58,7 @@ export class Viewer implements Peer {
     } catch (error) {
       log.error("could not list servers", { viewer: this.id, error: String(error) });
     }
-    this.send(world.state.serverListFrame());
+    this.#reply(world.state.serverListFrame());
   }
 
   /**
@@ -71,7 +74,7 @@ export class Viewer implements Peer {
       this.end(Close.policy);
       return this.#queue;
     }
-    if (verdict === "refuse") return this.#queue = this.#queue.then(() => this.send(errorFrame(ErrorText.tooManyMessages)));
+    if (verdict === "refuse") return this.#queue = this.#queue.then(() => this.#reply(errorFrame(ErrorText.tooManyMessages)));
     return this.#queue = this.#queue.then(() => this.#answer(frame));
   }
 
@@ -106,11 +109,17 @@ export class Viewer implements Peer {
     }
   }
 
+  /** A frame for this viewer alone (not a broadcast), counted. */
+  #reply(frame: string): void {
+    this.send(frame);
+    this.#ctx.meter?.delivered(1, frame);
+  }
+
   #answer(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> | void {
     const parsed = parseFrame(frame);
     if (parsed.ok) return this.#connect(parsed.message.data);
     this.#ctx.log.debug("bad frame", { viewer: this.id, error: parsed.error });
-    this.send(errorFrame(parsed.error));
+    this.#reply(errorFrame(parsed.error));
   }
 
   async #connect(data: Connect["data"]): Promise<void> {
@@ -129,7 +138,7 @@ export class Viewer implements Peer {
         if (!refusal && world.state.get(guild.guildId) !== guild) refusal = ErrorText.unknownServer;
         if (!refusal) {
           // Send and join in one turn, so no event can fall between the two.
-          this.send(guild.joinFrame(request));
+          this.#reply(guild.joinFrame(request));
           if (this.#closed) return;
           hub.join(this, guild.guildId);
           log.debug("viewer joined", { viewer: this.id, guild: guild.guildId, viewers: hub.viewers(guild.guildId) });
@@ -141,6 +150,6 @@ export class Viewer implements Peer {
       refusal = ErrorText.sourceFailed;
     }
     log.debug("connect refused", { viewer: this.id, server: request, error: refusal });
-    this.send(errorFrame(refusal));
+    this.#reply(errorFrame(refusal));
   }
 }

@@ -12,6 +12,8 @@ import { secretEquals } from "./secret.ts";
 import type { DiscordIdentity } from "./auth/discord.ts";
 import { isBearerToken } from "./auth/bearer-token.ts";
 import type { FailureLimiter } from "./auth/failures.ts";
+import { type Meter, noMeter } from "./metrics/meter.ts";
+import { CompositeSource } from "./sources/composite.ts";
 
 /** A data source that threw, timed out, or answered with data of the wrong shape. */
 export class SourceError extends Error {
@@ -47,6 +49,7 @@ export class World implements RoomHooks {
   #lastList: unknown;
   #loading = new Map<string, Promise<void>>();
   #watching = new Map<string, () => void>();
+  #meter: Meter;
 
   constructor(
     source: DataSource,
@@ -54,7 +57,9 @@ export class World implements RoomHooks {
     log: Logger,
     timeoutMs: number | undefined,
     guard: Guard,
+    meter: Meter = noMeter,
   ) {
+    this.#meter = meter;
     this.source = source;
     this.state = state;
     this.#log = log;
@@ -112,6 +117,12 @@ export class World implements RoomHooks {
    * simultaneous sign-ins cannot get past the limit while Discord is asked.
    */
   async authorize(guild: Guild, data: Connect["data"], asker: Asker): Promise<string | undefined> {
+    const refusal = await this.#authorize(guild, data, asker);
+    this.#meter.signIn(refusal === undefined ? "accepted" : refusal === ErrorText.tooManyAttempts ? "limited" : "refused");
+    return refusal;
+  }
+
+  async #authorize(guild: Guild, data: Connect["data"], asker: Asker): Promise<string | undefined> {
     const { discordToken, discordUser, password } = data;
     const signIn = discordToken && discordUser ? { token: discordToken, user: discordUser } : undefined;
     if (!signIn && !password) return ErrorText.authRequired;
@@ -179,12 +190,15 @@ export class World implements RoomHooks {
     const watch = this.source.watch;
     if (!watch || this.#watching.has(guildId)) return;
     const state = this.state;
+    const meter = this.#meter;
+    // Events are counted under the source that owns the guild, not under a composite's joined name.
+    const name = this.source instanceof CompositeSource ? this.source.ownerName(guildId) : this.source.name;
     let stop: () => void;
     try {
       stop = watch.call(this.source, guildId, {
         uids: () => state.get(guildId)?.uids() ?? [],
-        presence: (data) => state.presence(guildId, data),
-        message: (data) => state.message(guildId, data),
+        presence: (data) => meter.event(name, "presence", () => state.presence(guildId, data)),
+        message: (data) => meter.event(name, "message", () => state.message(guildId, data)),
       });
     } catch (error) {
       // The viewers keep what they were sent; the feed is tried again when the guild next becomes active.

@@ -9,6 +9,8 @@ import { buildExecutable } from "../build/build.ts";
 import { type Running, runCommand, startCommand } from "./helpers/cli.ts";
 import { Client } from "./helpers/client.ts";
 import { dzoneFiles, makeDzoneFolder } from "./helpers/dzone-folder.ts";
+import { makeCertificate } from "./helpers/certificate.ts";
+import { httpsGet } from "./helpers/https.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { until } from "./helpers/client.ts";
@@ -137,6 +139,28 @@ describe("the executable", () => {
       assert.match(other.log(), /static="folder /);
     } finally {
       assert.equal((await other.stop()).code, 0);
+    }
+  });
+
+  it("serves HTTPS with a certificate, metrics on the admin port, and JSON logs", async () => {
+    const cert = makeCertificate();
+    const admin = await startCommand(
+      [exe, ["--port", "0", "--admin-port", "0", "--log-format", "json", "--tls-cert", cert.certFile, "--tls-key", cert.keyFile]],
+      {},
+      alone,
+    );
+    try {
+      assert.match(admin.url, /^https:/);
+      const page = await httpsGet(admin.url + "/", cert.cert, { Host: "d.example" });
+      assert.equal(page.status, 302);
+      assert.equal(new URL(page.headers.location as string, "https://x").searchParams.get("socketURL"), "wss://d.example/");
+      const listening = admin.log().split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.message === "listening");
+      const metrics = await fetch(listening.admin + "/metrics");
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /^dback_viewers 0$/m);
+    } finally {
+      assert.equal((await admin.stop()).code, 0);
+      cert.remove();
     }
   });
 

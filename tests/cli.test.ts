@@ -31,13 +31,16 @@ describe("cli", () => {
 
   for (const [args, env, names] of [
     [["--port", "70000"], {}, "--port"],
-    [["--port", "-1"], {}, "--port"],
     [["--port", "12ab"], {}, "--port"],
     [[], { DBACK_PORT: "eighty" }, "DBACK_PORT"],
     [["--static-dir", "/no/such/folder"], {}, "--static-dir"],
     [[], { DBACK_STATIC_DIR: "/no/such/folder" }, "DBACK_STATIC_DIR"],
     [["--log-level", "chatty"], {}, "--log-level"],
     [["--host", ""], {}, "--host"],
+    [["--host", "999.1.1.1"], {}, "--host must be an IP address or a host name"],
+    [["--port", "-1"], {}, "--port must be a whole number"],
+    [["--host", "1.2.3.4"], {}, "--host 1.2.3.4 is not an address of this machine"],
+    [["--host", "no-such-host.invalid"], {}, "--host no-such-host.invalid cannot be listened on"],
     [["--trust-proxy", "nginx.local"], {}, "--trust-proxy"],
     [["--trust-proxy", "127.0.0.1,"], {}, "--trust-proxy"],
     [[], { DBACK_TRUST_PROXY: "10.0.0.1;10.0.0.2" }, "DBACK_TRUST_PROXY"],
@@ -96,6 +99,18 @@ describe("cli", () => {
     assert.ok(lines.some((l) => / INFO listening /.test(l)));
     assert.ok(lines.some((l) => / DEBUG viewer joined /.test(l)));
     assert.ok(!finished.stderr.includes("D-World") || !finished.stderr.includes("vegeta897"), "frames are not dumped");
+  });
+
+  it("--host ::1 logs a URL (the address in brackets) that answers", async () => {
+    for (const host of ["::1", "[::1]"]) {
+      const running = await startCli(["--host", host]);
+      try {
+        assert.match(running.url, /^http:\/\/\[::1\]:\d+$/);
+        assert.deepEqual(await (await fetch(running.url + "/api/version")).json(), { version: pkg.version });
+      } finally {
+        assert.equal((await running.stop()).code, 0);
+      }
+    }
   });
 
   it("logs nothing per viewer at the default level", async () => {

@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { statSync } from "node:fs";
-import { levels } from "../log.ts";
+import { readFileSync, statSync } from "node:fs";
+import { logFormats, levels } from "../log.ts";
 import { defaultLimits } from "../limits.ts";
 
 const isDirectory = (path: string) => {
@@ -26,6 +26,15 @@ const wholeNumber = (min: number, max: number) => {
 };
 const Port = wholeNumber(0, 65535);
 const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+/** A DNS name: dot-separated labels of letters, digits and hyphens, the last not all digits (that would be an IPv4 address). */
+const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]*[a-z-][a-z0-9-]*$/i;
+/** An IP address (IPv6 also in brackets, which are dropped) or a host name; `999.1.1.1` is neither. */
+const Host = v.pipe(
+  v.string(),
+  v.nonEmpty("must not be empty"),
+  v.transform((host) => /^\[.*\]$/.test(host) ? host.slice(1, -1) : host),
+  v.check((host) => v.is(IpAddress, host) || hostName.test(host), "must be an IP address or a host name"),
+);
 const Folder = v.pipe(v.string(), inFile("path"), v.nonEmpty("must not be empty"), v.check(isDirectory, "must be an existing folder"));
 const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 /** Every address node:net's `isIP` takes: valibot's check, plus the full IPv6 form that ends in an IPv4 address, which it lacks. */
@@ -33,6 +42,20 @@ const IpAddress = v.union([
   v.pipe(v.string(), v.ip()),
   v.pipe(v.string(), v.regex(new RegExp(`^(?:[0-9a-f]{1,4}:){6}${octet}(?:\\.${octet}){3}$`, "i"))),
 ]);
+/** A file read whole at start-up (a PEM certificate or key): the setting's value is its text. */
+const TextFile = v.pipe(
+  v.string(),
+  inFile("path"),
+  v.nonEmpty("must not be empty"),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return readFileSync(dataset.value, "utf8");
+    } catch (error) {
+      addIssue({ message: `must be a file d-back can read (${(error as { code?: string }).code ?? "unreadable"})` });
+      return NEVER;
+    }
+  }),
+);
 const Addresses = v.pipe(
   v.string(),
   inFile("list"),
@@ -41,6 +64,7 @@ const Addresses = v.pipe(
   v.check((list) => list.every((address) => v.is(IpAddress, address)), "must be IP addresses separated by commas"),
 );
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);
+const LogFormat = v.picklist(logFormats, `must be one of ${logFormats.join(", ")}`);
 const Token = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 printable characters without spaces"),
@@ -101,7 +125,20 @@ export const settings = {
     help: "read settings from this JSON file: keys named like the flags, plus discord (see README)",
   },
   port: { env: "DBACK_PORT", value: "N", schema: Port, default: "3000", help: "TCP port for HTTP and WebSocket; 0 picks a free one" },
-  host: { env: "DBACK_HOST", value: "ADDR", schema: NonEmpty, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
+  host: { env: "DBACK_HOST", value: "ADDR", schema: Host, default: "127.0.0.1", help: "address to listen on; 0.0.0.0 for every interface" },
+  "admin-port": {
+    env: "DBACK_ADMIN_PORT",
+    value: "N",
+    schema: Port,
+    help: "serve Prometheus metrics (/metrics) and the operator page (/) on this second port (default: off)",
+  },
+  "admin-host": {
+    env: "DBACK_ADMIN_HOST",
+    value: "ADDR",
+    schema: NonEmpty,
+    default: "127.0.0.1",
+    help: "address of the admin port; keep it private (it has no sign-in)",
+  },
   "static-dir": {
     env: "DBACK_STATIC_DIR",
     value: "DIR",
@@ -114,7 +151,26 @@ export const settings = {
     schema: Addresses,
     help: "believe X-Forwarded-Proto from these proxy IP addresses (comma-separated), to tell d-zone wss:// from ws://",
   },
+  "tls-cert": {
+    env: "DBACK_TLS_CERT",
+    value: "FILE",
+    schema: TextFile,
+    help: "serve HTTPS and WSS on --port with this PEM certificate (chain); needs --tls-key; read at start-up",
+  },
+  "tls-key": {
+    env: "DBACK_TLS_KEY",
+    value: "FILE",
+    schema: TextFile,
+    help: "the PEM private key of --tls-cert (unencrypted)",
+  },
   "log-level": { env: "DBACK_LOG_LEVEL", value: "LEVEL", schema: LogLevel, default: "info", help: `${levels.join(", ")}` },
+  "log-format": {
+    env: "DBACK_LOG_FORMAT",
+    value: "FORMAT",
+    schema: LogFormat,
+    default: "text",
+    help: "text (one readable line per event) or json (one JSON object per line: time, level, message and the event's fields)",
+  },
   "ingest-token": {
     env: "DBACK_INGEST_TOKEN",
     value: "TOKEN",
@@ -218,7 +274,7 @@ export const settings = {
     value: "SECONDS",
     schema: wholeNumber(1, 255),
     default: String(defaultLimits.headerTimeoutSeconds),
-    help: "a connection that sends no whole request for this long, or idles between requests, is closed (Bun only); an upgrade that never opens gives its place back after as long",
+    help: "a connection that sends no whole request for this long, or idles between requests, is closed (where the runtime allows: see README, Limits); an upgrade that never opens gives its place back after as long",
   },
 } satisfies Record<string, Setting<v.GenericSchema<string, unknown>>>;
 

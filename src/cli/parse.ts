@@ -24,7 +24,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegatives(argv[0] === "--" ? argv.slice(1) : argv), // `deno task start -- --port 3702` passes the `--` on
       strict: true,
       allowPositionals: false,
       options: {
@@ -67,7 +67,28 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     else if (file.settings[name] !== undefined) out[name] = file.settings[name];
     else if ("default" in o) out[name] = check(name, o.default, `--${name}`);
   }
+  if ((out["tls-cert"] === undefined) !== (out["tls-key"] === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: give both or neither");
+  }
   return { action: "run", settings: out as Settings, discord: file.discord };
+}
+
+/**
+ * `--port -1` as `--port=-1`: parseArgs calls a value that starts with a dash
+ * "ambiguous"; a negative number is no flag, so it reaches the flag's own check
+ * and its usual message ("must be a whole number …").
+ */
+function joinNegatives(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.startsWith("--") ? argv[i]!.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && name in settings && "value" in settings[name as keyof typeof settings] && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
 }
 
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;

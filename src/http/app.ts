@@ -13,6 +13,8 @@ export interface AppOptions {
   /** Upgrades WebSocket requests on any path; passes everything else on. */
   upgrade: MiddlewareHandler;
   health: () => Record<string, unknown>;
+  /** Whether to send viewers here; `/ready` answers 503 while not. */
+  readiness: () => { ready: boolean; status: string };
   /** The ingest API (or its 404 stand-in), mounted at /api/ingest before anything else. */
   ingest: Hono;
   /** A bot's own answer to a static request, tried before the static root. */
@@ -34,8 +36,8 @@ const routedPath = (request: Request): string =>
 
 /**
  * The HTTP side of d-back: a Host check before anything, ingest, WebSocket
- * upgrade on any other path, two JSON routes, static files, and the redirect
- * that points a d-zone page back at us.
+ * upgrade on any other path, three JSON routes (version, liveness,
+ * readiness), static files, and the redirect that points a d-zone page back at us.
  */
 export function createApp(o: AppOptions): Hono {
   const app = new Hono({ getPath: routedPath });
@@ -44,6 +46,10 @@ export function createApp(o: AppOptions): Hono {
   app.use("*", o.upgrade);
   app.get("/api/version", (c) => c.json({ version: o.version }));
   app.get("/health", (c) => c.json(o.health()));
+  app.get("/ready", (c) => {
+    const readiness = o.readiness();
+    return c.json(readiness, readiness.ready ? 200 : 503, { "Cache-Control": "no-store" });
+  });
   const override = o.staticOverride;
   if (override) {
     app.get("*", async (c, next) => {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import * as v from "valibot";
+import { requestHost } from "./request-host.ts";
 
 /** `name[:port]`: a host name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
 export const HostName = v.pipe(v.string(), v.regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/));
@@ -21,9 +22,9 @@ export function hostProblem(host: string | null | undefined): string | undefined
   return "the Host header is not a host name with an optional port";
 }
 
-/** Answers 400 before any routing for a request whose Host header `hostProblem` refuses. */
+/** Answers 400 before any routing for a request whose Host header (or `:authority`) `hostProblem` refuses. */
 export const hostGuard: MiddlewareHandler = (c, next) => {
-  const problem = hostProblem(c.req.header("host"));
+  const problem = hostProblem(requestHost(c));
   if (problem) return Promise.resolve(c.text(`400 Bad Request: ${problem}\n`, 400));
   return next();
 };

@@ -5,7 +5,7 @@ import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
+import { AddressInUseError, type HttpListenOptions, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 // The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
@@ -44,6 +44,20 @@ declare const Bun: {
 };
 
 const raw = (socket: WSContext) => socket.raw as BunSocket;
+
+/** `Bun.serve`, with a taken port reported as `AddressInUseError` and an address it cannot use as `ListenError`. */
+function serve(options: Record<string, unknown> & { port: number; hostname: string }): BunServer {
+  const { hostname, port } = options;
+  try {
+    return Bun.serve(options);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new AddressInUseError(hostname, port);
+    if (code === "EADDRNOTAVAIL") throw new ListenError(hostname, port, "not-local", String((error as Error).message));
+    if (code === "EINVAL" || code === "ENOTFOUND") throw new ListenError(hostname, port, "unusable", String((error as Error).message));
+    throw error;
+  }
+}
 
 /** Bun's own hard stop for a backed-up socket, behind `Backlog`: it closes without a close frame (1006). */
 const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
@@ -130,28 +144,24 @@ export function createBunRuntime(): Runtime {
   return {
     name: "bun",
     upgradeWebSocket,
-    listen({ port, hostname, fetch, sockets }: ListenOptions) {
+    listen({ port, hostname, fetch, sockets, tls }: ListenOptions) {
       const bound = sockets.maxBufferedBytes;
-      try {
-        server = Bun.serve({
-          port,
-          hostname,
-          fetch,
-          // Bun's own timer for plain HTTP connections: no whole request (or idle between requests) for this long closes it.
-          idleTimeout: sockets.headerTimeoutSeconds,
-          websocket: {
-            ...websocket,
-            maxPayloadLength: sockets.maxFrameBytes,
-            idleTimeout: 0,
-            sendPings: false,
-            backpressureLimit: backstop(bound),
-            closeOnBackpressureLimit: true,
-          },
-        });
-      } catch (error) {
-        if ((error as { code?: string }).code === "EADDRINUSE") throw new AddressInUseError(hostname, port);
-        throw error;
-      }
+      server = serve({
+        port,
+        hostname,
+        fetch,
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+        // Bun's own timer for plain HTTP connections: no whole request (or idle between requests) for this long closes it.
+        idleTimeout: sockets.headerTimeoutSeconds,
+        websocket: {
+          ...websocket,
+          maxPayloadLength: sockets.maxFrameBytes,
+          idleTimeout: 0,
+          sendPings: false,
+          backpressureLimit: backstop(bound),
+          closeOnBackpressureLimit: true,
+        },
+      });
       const b = backlog = new Backlog({
         bound,
         measure: (socket) => raw(socket).getBufferedAmount(),
@@ -170,6 +180,17 @@ export function createBunRuntime(): Runtime {
         close: async (graceMs = 0) => {
           b.close();
           h.close();
+          await within(s.stop(false), graceMs);
+          await s.stop(true);
+        },
+      });
+    },
+    listenHttp({ port, hostname, fetch }: HttpListenOptions) {
+      const s = serve({ port, hostname, fetch });
+      return Promise.resolve({
+        port: s.port,
+        hostname: s.hostname,
+        close: async (graceMs = 0) => {
           await within(s.stop(false), graceMs);
           await s.stop(true);
         },

@@ -1,9 +1,11 @@
-import { AddressInUseError } from "./types.ts";
+import { AddressInUseError, ListenError, type TlsPair } from "./types.ts";
 
 export interface ResilientServeOptions {
   port: number;
   hostname: string;
   handler: Deno.ServeHandler<Deno.NetAddr>;
+  /** Speak HTTPS with this certificate (and HTTP/2 to clients that offer it). */
+  tls?: TlsPair;
   warn?: (message: string, fields?: Record<string, string | number>) => void;
   /** How long to wait before listening again after the server failed. */
   retryMs?: number;
@@ -27,13 +29,14 @@ export interface ResilientServer {
  * live on; only new connections are refused in between.
  */
 export function serveResilient(options: ResilientServeOptions): ResilientServer {
-  const { hostname, handler, warn, retryMs = 1000 } = options;
+  const { hostname, handler, warn, tls, retryMs = 1000 } = options;
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let server: Deno.HttpServer<Deno.NetAddr>;
 
   const start = (port: number) => {
-    const s = server = Deno.serve({ port, hostname, onListen() {} }, handler);
+    const plain = { port, hostname, onListen() {} };
+    const s = server = tls ? Deno.serve({ ...plain, cert: tls.cert, key: tls.key }, handler) : Deno.serve(plain, handler);
     s.finished.catch((error) => {
       if (stopped || s !== server) return;
       warn?.("server failed; listening again shortly", { error: String(error) });
@@ -56,6 +59,10 @@ export function serveResilient(options: ResilientServeOptions): ResilientServer 
     start(options.port);
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) throw new AddressInUseError(hostname, options.port);
+    if (error instanceof Deno.errors.AddrNotAvailable) throw new ListenError(hostname, options.port, "not-local", error.message);
+    // A name that does not resolve, or an address the system refuses (EINVAL).
+    const message = String((error as Error).message);
+    if (/lookup address|os error 22/.test(message)) throw new ListenError(hostname, options.port, "unusable", message);
     throw error;
   }
   const addr = server!.addr;

@@ -6,7 +6,14 @@ import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
 import { dropConnection } from "./deno-drop.ts";
 import { serveResilient } from "./deno-serve.ts";
-import { CLOSE_GRACE_MS, type ListenOptions, type Runtime, type SocketLimits, type UpgradeOptions } from "./types.ts";
+import {
+  CLOSE_GRACE_MS,
+  type HttpListenOptions,
+  type ListenOptions,
+  type Runtime,
+  type SocketLimits,
+  type UpgradeOptions,
+} from "./types.ts";
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
@@ -107,8 +114,8 @@ export function createDenoRuntime(): Runtime {
   return {
     name: "deno",
     upgradeWebSocket,
-    listen({ port, hostname, fetch, sockets, warn }: ListenOptions) {
-      const server = serveResilient({ port, hostname, warn, handler: (request, info) => fetch(request, info) });
+    listen({ port, hostname, fetch, sockets, warn, tls }: ListenOptions) {
+      const server = serveResilient({ port, hostname, warn, tls, handler: (request, info) => fetch(request, info) });
       limits = sockets;
       const b = backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
@@ -123,6 +130,14 @@ export function createDenoRuntime(): Runtime {
           b.close();
           await within(server.shutdown(), graceMs);
         },
+      });
+    },
+    listenHttp({ port, hostname, fetch }: HttpListenOptions) {
+      const server = serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) });
+      return Promise.resolve({
+        port: server.addr.port,
+        hostname: server.addr.hostname,
+        close: (graceMs = 0) => within(server.shutdown(), graceMs),
       });
     },
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",

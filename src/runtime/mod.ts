@@ -1,7 +1,7 @@
 import type { Runtime } from "./types.ts";
 
 export type { Listening, Runtime } from "./types.ts";
-export { AddressInUseError } from "./types.ts";
+export { AddressInUseError, ListenError } from "./types.ts";
 
 /** The adapter for the runtime this process runs on. */
 export async function detectRuntime(): Promise<Runtime> {

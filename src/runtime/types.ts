@@ -15,15 +15,26 @@ export interface SocketLimits {
   headerTimeoutSeconds: number;
 }
 
+/** A certificate (chain) and its private key, both PEM text: the listener speaks HTTPS and WSS. */
+export interface TlsPair {
+  cert: string;
+  key: string;
+}
+
 export interface ListenOptions {
   port: number;
   hostname: string;
+  /** Serve HTTPS and WSS with this certificate instead of plain HTTP. */
+  tls?: TlsPair;
   /** The hono app's fetch; `env` is whatever the runtime hands along (see `remoteAddress`). */
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   sockets: SocketLimits;
   /** Told when the runtime fails below the app (e.g. it runs out of file descriptors) and when it recovers. */
   warn?: (message: string, fields?: Record<string, string | number>) => void;
 }
+
+/** A listener for plain requests only (the admin port): no WebSockets, no fan-out, apart from the one `listen` binds. */
+export type HttpListenOptions = Pick<ListenOptions, "port" | "hostname" | "fetch">;
 
 export interface Listening {
   /** The bound port (the real one when 0 was asked for). */
@@ -35,6 +46,19 @@ export interface Listening {
    * stops the adapter's timers.
    */
   close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Thrown by `listen` when the address cannot be bound for a reason other than
+ * a taken port: `not-local` (no interface of this machine has it, e.g.
+ * EADDRNOTAVAIL) or `unusable` (a name that does not resolve, an address the
+ * system refuses, EINVAL). `detail` is the runtime's own words.
+ */
+export class ListenError extends Error {
+  override name = "ListenError";
+  constructor(readonly hostname: string, readonly port: number, readonly reason: "not-local" | "unusable", readonly detail: string) {
+    super(`cannot listen on ${hostname}:${port}: ${detail}`);
+  }
 }
 
 /** Thrown by `listen` when another process holds the port. */
@@ -60,6 +84,8 @@ export interface Runtime extends Fanout {
   /** hono's WebSocket helper for this runtime; it passes non-upgrade requests on. */
   readonly upgradeWebSocket: UpgradeWebSocket<unknown, UpgradeOptions>;
   listen(options: ListenOptions): Promise<Listening>;
+  /** Binds a second, request-only listener; it shares nothing with the one `listen` binds. */
+  listenHttp(options: HttpListenOptions): Promise<Listening>;
   /** The peer's IP address for a request served by `listen`. */
   remoteAddress(c: Context): string;
   openFile: OpenFile;

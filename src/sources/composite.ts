@@ -52,6 +52,16 @@ export class CompositeSource implements DataSource {
     return this.#owner(guildId)?.watch?.(guildId, feed) ?? (() => {});
   }
 
+  /** The sources this one joins, in order. */
+  get parts(): readonly DataSource[] {
+    return this.#sources;
+  }
+
+  /** The name of the source that owns a guild (this one's own name when none does). */
+  ownerName(guildId: string): string {
+    return this.#owner(guildId)?.name ?? this.name;
+  }
+
   ready(): boolean {
     return this.#sources.every((s) => s.ready?.() ?? true);
   }

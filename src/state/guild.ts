@@ -145,6 +145,11 @@ export class Guild {
     return true;
   }
 
+  /** Whether `uid` is a member; undefined while the members are not loaded. */
+  knows(uid: string): boolean | undefined {
+    return this.#members?.has(uid);
+  }
+
   #set(user: User): void {
     this.#members!.set(user.uid, user);
     this.#fragments?.set(user.uid, fragment(user));

@@ -88,10 +88,16 @@ export class State {
     return true;
   }
 
-  /** Records a presence and tells the guild's viewers. Returns false for an unknown guild. */
+  /**
+   * Records a presence and tells the guild's viewers. Returns false for an
+   * unknown guild. A presence that state ignores (a member it does not know,
+   * without a username to add it by, or removed) is not sent either: viewers
+   * who join later could never see that creature, so none should.
+   */
   presence(guildId: string, data: PresenceData): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild) return false;
+    if (guild.knows(data.uid) === false && (data.username === undefined || data.delete)) return true;
     guild.applyPresence(data);
     this.#listener.broadcast(guildId, out.presence(guildId, data));
     return true;

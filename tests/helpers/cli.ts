@@ -71,7 +71,8 @@ export function startCommand([cmd, argv]: [string, string[]], env: Record<string
     }, 15_000);
     child.stderr!.on("data", (d) => {
       stderr += d;
-      const match = / listening url=(http:\/\/[^\s]+)/.exec(stderr);
+      // The `listening` line as text or as JSON (--log-format json).
+      const match = / listening url=(https?:\/\/[^\s]+)/.exec(stderr) ?? /"message":"listening","url":"(https?:\/\/[^"]+)"/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
       child.stderr!.removeAllListeners("data");

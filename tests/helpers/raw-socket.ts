@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { encodeFrame, frameHead } from "./ws-frames.ts";
@@ -39,12 +40,17 @@ export class RawSocket {
     this.#read(rest);
   }
 
-  /** Connects and completes the opening handshake; rejects with `Refused` when the server answers otherwise. */
-  static open(port: number, { path = "/", from }: { path?: string; from?: string } = {}): Promise<RawSocket> {
+  /**
+   * Connects and completes the opening handshake; rejects with `Refused` when
+   * the server answers otherwise. With `ca`, over TLS (wss), trusting that certificate (and from any local address).
+   */
+  static open(port: number, { path = "/", from, ca }: { path?: string; from?: string; ca?: string } = {}): Promise<RawSocket> {
     return new Promise((resolve, reject) => {
-      const tcp = connect({ port, host: "127.0.0.1", localAddress: from });
+      const tcp = ca
+        ? connectTls({ port, host: "127.0.0.1", ca, servername: "localhost" })
+        : connect({ port, host: "127.0.0.1", localAddress: from });
       tcp.once("error", reject);
-      tcp.on("connect", () =>
+      tcp.on(ca ? "secureConnect" : "connect", () =>
         tcp.write(
           `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
             `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,

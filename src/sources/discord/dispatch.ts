@@ -179,7 +179,8 @@ const handlers: Record<string, Handler> = {
     const m = read(S.MessageCreate, d, "MESSAGE_CREATE");
     if (!m.guild_id || m.author.bot || m.webhook_id || !source.rosters.has(m.guild_id)) return;
     const text = renderMessage(m, source.rosters.get(m.guild_id));
-    if (text) source.state.message(m.guild_id, { uid: m.author.id, message: text, channel: m.channel_id });
+    if (!text) return;
+    source.meter.event("discord", "message", () => source.state.message(m.guild_id!, { uid: m.author.id, message: text, channel: m.channel_id }));
   },
 
   CHANNEL_CREATE: channelChange,

@@ -10,6 +10,7 @@ import { GatewaySession } from "./gateway.ts";
 import { MemberRequests } from "./member-requests.ts";
 import { Roster } from "./roster.ts";
 import { applyDispatch } from "./dispatch.ts";
+import { type Meter, noMeter } from "../../metrics/meter.ts";
 
 /** How long readiness waits for a guild READY named (Discord sends them within seconds, unless it is in an outage). */
 const UNAVAILABLE_AFTER_MS = 30_000;
@@ -31,6 +32,8 @@ export interface DiscordSourceOptions extends DiscordBotOptions {
   /** d-back's own OAuth2 client id (`--discord-client-id`); without it guilds sign in with the bot's application. */
   clientId?: string;
   log?: Logger;
+  /** Counts the presences and messages that reach viewers (the admin port's metrics). */
+  meter?: Meter;
 }
 
 /**
@@ -49,6 +52,7 @@ export class DiscordSource implements DataSource {
   readonly state: State;
   readonly settings: DiscordSettings;
   readonly log: Logger;
+  readonly meter: Meter;
   readonly gateway: GatewaySession;
   readonly requests: MemberRequests;
   readonly rosters = new Map<string, Roster>();
@@ -71,6 +75,7 @@ export class DiscordSource implements DataSource {
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
     this.log = options.log ?? createLogger("silent");
+    this.meter = options.meter ?? noMeter;
     this.gateway = new GatewaySession({
       token: options.token,
       apiBase: options.apiBase ?? "https://discord.com/api/v10",
@@ -143,7 +148,7 @@ export class DiscordSource implements DataSource {
   /** Presences for a complete guild go to its viewers; an incomplete one is settled when it completes. */
   emit(guildId: string, presences: PresenceData[]): void {
     if (!this.complete.has(guildId)) return;
-    for (const p of presences) this.state.presence(guildId, p);
+    for (const p of presences) this.meter.event("discord", "presence", () => this.state.presence(guildId, p));
   }
 
   /** All of a guild's members are known: state takes them whole, and viewers get only what changed. */

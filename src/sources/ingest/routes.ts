@@ -10,7 +10,9 @@ import { readJsonFrame } from "../../protocol/inbound.ts";
 import { secretEquals } from "../../secret.ts";
 import { Event, EventList, PutGuild } from "./schemas.ts";
 import { applyEvent } from "./apply.ts";
+import { conflicts } from "./conflicts.ts";
 import type { IngestSource } from "./source.ts";
+import { type Meter, noMeter } from "../../metrics/meter.ts";
 
 export interface IngestOptions {
   /** The bearer token producers must send. */
@@ -21,6 +23,8 @@ export interface IngestOptions {
   source: IngestSource;
   upgradeWebSocket: UpgradeWebSocket;
   log: Logger;
+  /** Counts requests by status and events by type. */
+  meter?: Meter;
   /** The peer's address, by which refusals are counted. */
   remoteAddress: (c: Context) => string;
   /** Where refused requests are logged: the first per address at once, the rest counted. */
@@ -52,6 +56,11 @@ function unknownGuilds(state: State, events: readonly Event[], batch: boolean): 
 /** The ingest API, mounted at /api/ingest: producers in other processes feed guilds and events. */
 export function ingestRoutes(o: IngestOptions): Hono {
   const app = new Hono();
+  const meter = o.meter ?? noMeter;
+  app.use("*", async (c, next) => {
+    await next();
+    meter.ingest(c.res.status);
+  });
 
   const auth: MiddlewareHandler = async (c, next) => {
     const header = c.req.header("authorization") ?? "";
@@ -67,6 +76,20 @@ export function ingestRoutes(o: IngestOptions): Hono {
     await next();
   };
   app.use("*", auth);
+  // Refusals leave a trace at debug (the producer got the reason in the body); the body is never logged.
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.res.status !== 400 && c.res.status !== 413) return;
+    const reply = await c.res.clone().json().catch(() => ({})) as { error?: string; issues?: Problem[] };
+    const first = reply.issues?.[0];
+    o.log.debug("ingest request refused", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      error: reply.error,
+      ...(first ? { issue: `${first.path || "body"}: ${first.message}`, issues: reply.issues!.length } : {}),
+    });
+  });
   app.use(
     "*",
     bodyLimit({
@@ -103,6 +126,8 @@ export function ingestRoutes(o: IngestOptions): Hono {
     if (!parsed.success) return fail(c, { status: 400, error: "invalid guild", issues: parsed.issues.slice(0, 20).map(problem) });
     const { users, ...entry } = parsed.output;
     const info = { ...entry, guildId };
+    const clash = conflicts(o.source.servers(), info);
+    if (clash.length) return fail(c, { status: 400, error: "conflicting guild", issues: clash });
     const created = o.source.put(info);
     o.state.putGuild(info, users);
     o.log.info("ingest guild put", { guild: guildId, members: Object.keys(users).length, created });
@@ -127,7 +152,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
     // All or nothing: every guild must exist before the first event is applied.
     const missing = unknownGuilds(o.state, events, batch);
     if (missing.length) return fail(c, { status: 404, error: "unknown guild", issues: missing.slice(0, 20) });
-    for (const event of events) applyEvent(o.state, event);
+    for (const event of events) applyEvent(o.state, event, meter);
     return c.json({ ok: true, applied: events.length });
   });
 
@@ -147,7 +172,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
         const p = problem(parsed.issues[0]);
         return reply(`${p.path || "event"} ${p.message}`, index);
       }
-      if (!applyEvent(o.state, parsed.output)) reply(`server: no guild ${parsed.output.server}`, index);
+      if (!applyEvent(o.state, parsed.output, meter)) reply(`server: no guild ${parsed.output.server}`, index);
     });
   };
   app.get("/", socket, (c) => c.json({ error: "this is the ingest WebSocket: connect with Upgrade: websocket" }, 426));

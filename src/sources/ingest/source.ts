@@ -12,6 +12,11 @@ export class IngestSource implements DataSource {
   /** Replaced on every change, so callers can tell "same list" by identity. */
   #list: readonly GuildInfo[] = [];
 
+  /** For operators: guilds producers have put. */
+  status(): Record<string, unknown> {
+    return { guilds: this.#guilds.size };
+  }
+
   servers(): readonly GuildInfo[] {
     return this.#list;
   }

@@ -41,6 +41,11 @@ export class MockSource implements DataSource {
     return this.#running.size;
   }
 
+  /** For operators: guilds offered, and those whose simulation runs now. */
+  status(): Record<string, unknown> {
+    return { guilds: this.#infos.length, simulating: this.#running.size };
+  }
+
   servers(): readonly GuildInfo[] {
     return this.#infos;
   }

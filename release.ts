@@ -1,0 +1,99 @@
+/**
+ * Builds a release into dist/release/: the executable for every platform and
+ * SHA256SUMS. `bun run release`, `deno task release`, or `bun release.ts
+ * --help`. Takes the same d-zone options as build.ts; the steps live in
+ * build/release.ts.
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+import { VERSION } from "./src/version.ts";
+import { flags as buildFlags } from "./build/options.ts";
+import { buildRelease, type Platform, platforms } from "./build/release.ts";
+import { BuildError } from "./build/errors.ts";
+
+const PlatformName = v.picklist(Object.keys(platforms) as Platform[], `must be one of ${Object.keys(platforms).join(", ")}`);
+const Flags = v.pipe(
+  v.object({
+    dzone: v.optional(buildFlags.dzone.schema),
+    "no-dzone": v.optional(v.boolean()),
+    out: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
+    platform: v.optional(v.array(PlatformName)),
+    help: v.optional(v.boolean()),
+  }),
+  v.check((f) => !(f.dzone !== undefined && f["no-dzone"]), "--dzone and --no-dzone exclude each other; give one"),
+);
+
+const help = `release.ts: builds d-back ${VERSION} for every platform, with SHA256SUMS
+
+Usage: bun run release [options]      (or: deno task release [options])
+
+Writes dist/release/d-back-${VERSION}-<platform>[.exe] for ${Object.keys(platforms).join(", ")}
+and dist/release/SHA256SUMS. Bun cross-compiles; it fetches each target's runtime from the npm
+registry (@oven/bun-<os>-<arch>) on first use.
+
+Options:
+  --dzone PATH        ${buildFlags.dzone.help}
+  --no-dzone          ${buildFlags["no-dzone"].help}
+  --out DIR           where to write them (default dist/release; emptied first)
+  --platform NAME     only this platform (may be repeated)
+  -h, --help          print this help and exit
+
+Without --dzone or --no-dzone it embeds the pinned d-zone download, as build.ts does.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let flags;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        dzone: { type: "string" },
+        "no-dzone": { type: "boolean" },
+        out: { type: "string" },
+        platform: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    const result = v.safeParse(Flags, values);
+    if (!result.success) {
+      const issue = result.issues[0];
+      const key = issue.path?.[0]?.key;
+      throw new Error(key === undefined ? issue.message : `--${String(key)} ${issue.message}, got ${JSON.stringify(issue.input)}`);
+    }
+    flags = result.output;
+  } catch (error) {
+    console.error(`release.ts: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]} (see release.ts --help)`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(help);
+    return 0;
+  }
+  try {
+    const released = await buildRelease({
+      dzone: flags.dzone,
+      noDzone: flags["no-dzone"],
+      outDir: flags.out,
+      platforms: flags.platform,
+      log: (line) => console.error(`release.ts: ${line}`),
+    });
+    for (const f of released.files) console.log(`${f.sha256}  ${f.path} (${(f.bytes / 1e6).toFixed(1)} MB)`);
+    console.log(`wrote ${released.sums}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error;
+    console.error(`release.ts: ${error.message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`release.ts: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,63 @@
+import type { Server } from "../server.ts";
+import type { Listening } from "../runtime/types.ts";
+import { VERSION } from "../version.ts";
+import { PrometheusMeter } from "../metrics/prometheus.ts";
+import { EventLoopLag } from "../metrics/event-loop-lag.ts";
+import { RecentLog } from "./recent-log.ts";
+import { figuresOf } from "./figures.ts";
+import { overview } from "./overview.ts";
+import { adminApp } from "./app.ts";
+
+export interface AdminOptions {
+  /** TCP port of the admin listener; 0 picks a free one. */
+  port: number;
+  /** Address to bind. Default 127.0.0.1: the page and metrics are for the operator, not the internet. */
+  host?: string;
+}
+
+/**
+ * The admin listener, apart from the public port: Prometheus metrics at
+ * /metrics and the operator page at /. It owns the meter the core counts
+ * into and the ring of recent warnings the page shows.
+ */
+export class Admin {
+  readonly meter: PrometheusMeter;
+  readonly recent = new RecentLog();
+  #server: Server;
+  #options: AdminOptions;
+  #listening: Listening | undefined;
+  #lag: EventLoopLag | undefined;
+
+  constructor(server: Server, options: AdminOptions) {
+    this.#server = server;
+    this.#options = options;
+    this.meter = new PrometheusMeter({ version: VERSION, runtime: server.runtime.name });
+  }
+
+  async start(): Promise<void> {
+    const server = this.#server;
+    const lag = this.#lag = new EventLoopLag();
+    const figures = () => figuresOf(server, lag.take());
+    this.meter.readFrom(figures);
+    const about = () => ({ version: VERSION, runtime: server.runtime.name, limits: { ...server.limits }, recent: this.recent.entries() });
+    const app = adminApp({ meter: this.meter, overview: () => overview(this.meter, figures(), about()), log: server.log });
+    try {
+      this.#listening = await server.runtime.listenHttp({ port: this.#options.port, hostname: this.#options.host ?? "127.0.0.1", fetch: app.fetch });
+    } catch (error) {
+      lag.stop();
+      throw error;
+    }
+  }
+
+  get url(): string {
+    if (!this.#listening) throw new Error("d-back: the admin listener is not started");
+    const host = this.#listening.hostname.includes(":") ? `[${this.#listening.hostname}]` : this.#listening.hostname;
+    return `http://${host}:${this.#listening.port}`;
+  }
+
+  async stop(graceMs = 0): Promise<void> {
+    this.#lag?.stop();
+    await this.#listening?.close(graceMs);
+    this.#listening = undefined;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * How the command ends after SIGINT or SIGTERM. Normally: exit with the given
+ * code. Under a file watcher (`deno task dev` and `npm run dev` set
+ * DBACK_WATCHED=1), ending the script is not enough: `deno run --watch` keeps
+ * waiting for the next change, so Ctrl-C would leave it hanging. There the
+ * signal is raised again with no handler left, and it ends the watcher too
+ * (exit 130 for SIGINT, as a shell reports it).
+ */
+import process from "node:process";
+
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+/** Whether a file watcher runs this process (and forwards it every Ctrl-C, and ends it on a second one). */
+export const underWatcher = (env: Record<string, string | undefined> = process.env): boolean => env.DBACK_WATCHED === "1";
+
+export function exitAfterSignal(signal: StopSignal, code: number): void {
+  if (underWatcher()) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+    return;
+  }
+  process.exit(code);
+}

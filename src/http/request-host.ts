@@ -1,0 +1,19 @@
+import type { Context } from "hono";
+
+/**
+ * The host a request was sent to. HTTP/1.1 says it in the Host header;
+ * HTTP/2 (which one of the runtimes speaks over TLS) in the `:authority`
+ * pseudo-header, which runtimes put into the request URL and not into the
+ * headers. So: the Host header when there is one, else the URL's authority,
+ * else "" (an HTTP/1.0 request may come with neither, and one runtime then
+ * builds a relative URL). User info in the authority (`u@h`) is kept, so a
+ * Host check refuses it as it would in a Host header.
+ */
+export function requestHost(c: Context): string {
+  const header = c.req.header("host");
+  if (header !== undefined) return header;
+  if (!URL.canParse(c.req.url)) return "";
+  const url = new URL(c.req.url);
+  const user = url.username || url.password ? `${url.username}${url.password ? `:${url.password}` : ""}@` : "";
+  return `${user}${url.host}`;
+}
