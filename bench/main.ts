@@ -23,6 +23,7 @@ import { idleMemory } from "./scenarios/idle-memory.ts";
 import { coldStartScenario } from "./scenarios/cold-start.ts";
 import { staticFiles } from "./scenarios/static.ts";
 import { original } from "./scenarios/original.ts";
+import { cluster } from "./scenarios/cluster.ts";
 import { discordChunks, discordFanout } from "./scenarios/discord.ts";
 
 const scenarios: Record<ScenarioName, Scenario> = {
@@ -33,6 +34,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
   cold: coldStartScenario,
   static: staticFiles,
   original,
+  cluster,
   discord: discordFanout,
   chunks: discordChunks,
 };

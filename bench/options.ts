@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import type { RuntimeName } from "./proc.ts";
 
-export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "discord", "chunks", "original"] as const;
+export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "discord", "chunks", "cluster", "original"] as const;
 export type ScenarioName = typeof scenarioNames[number];
 
 const Count = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"));

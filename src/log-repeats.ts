@@ -19,13 +19,16 @@ export class RepeatedLines {
   #level: "warn" | "info" | "debug";
   #message: string;
   #intervalMs: number;
+  /** The field the key is logged as: `addr` for addresses, `event` for a gateway's event names. */
+  #keyName: string;
   /** Per key: repeats not logged yet, and the fields of the last one. */
   #keys = new Map<string, { repeats: number; fields: Fields }>();
   #others = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(log: Logger, level: "warn" | "info" | "debug", message: string, intervalMs = REPEAT_INTERVAL_MS) {
+  constructor(log: Logger, level: "warn" | "info" | "debug", message: string, intervalMs = REPEAT_INTERVAL_MS, keyName = "addr") {
     this.#log = log;
+    this.#keyName = keyName;
     this.#level = level;
     this.#message = message;
     this.#intervalMs = intervalMs;
@@ -41,7 +44,7 @@ export class RepeatedLines {
       this.#others++;
     } else {
       this.#keys.set(addr, { repeats: 0, fields });
-      this.#log[this.#level](this.#message, { addr, ...fields });
+      this.#log[this.#level](this.#message, { [this.#keyName]: addr, ...fields });
     }
     this.#timer ??= setTimeout(() => this.flush(), this.#intervalMs);
   }
@@ -59,10 +62,10 @@ export class RepeatedLines {
         this.#keys.delete(addr);
         continue;
       }
-      this.#log[this.#level](`${this.#message} (repeated)`, { addr, ...seen.fields, repeated: seen.repeats });
+      this.#log[this.#level](`${this.#message} (repeated)`, { [this.#keyName]: addr, ...seen.fields, repeated: seen.repeats });
       seen.repeats = 0;
     }
-    if (this.#others) this.#log[this.#level](`${this.#message} (repeated)`, { addr: "others", repeated: this.#others });
+    if (this.#others) this.#log[this.#level](`${this.#message} (repeated)`, { [this.#keyName]: "others", repeated: this.#others });
     this.#others = 0;
     if (this.#keys.size) this.#timer = setTimeout(() => this.flush(), this.#intervalMs);
   }

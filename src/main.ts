@@ -63,6 +63,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     discordBot: botToken ? { token: botToken, settings: command.discord, onFatal: fatal } : undefined,
     discord: { clientId: s["discord-client-id"], apiBase: s["discord-api-base"], timeoutMs: s["discord-timeout-ms"] },
     signInLimits: { failures: s["sign-in-failures"] },
+    cluster: s.redis ? { url: s.redis } : undefined,
     limits: {
       maxConnections: s["max-connections"],
       maxConnectionsPerAddress: s["max-connections-per-ip"],

@@ -9,6 +9,7 @@ import type { AdminOptions } from "./admin/admin.ts";
 import type { DiscordOptions } from "./auth/discord.ts";
 import type { Clock, FailureLimits } from "./auth/failures.ts";
 import type { Limits } from "./limits.ts";
+import type { ClusterOptions } from "./cluster/cluster.ts";
 
 /** Everything `createServer` takes; every field is optional, and the defaults serve the mock world on 127.0.0.1:3000. */
 export interface ServerOptions {
@@ -52,6 +53,8 @@ export interface ServerOptions {
   now?: Clock;
   /** What viewers may cost (src/limits.ts); unset ones keep their defaults. */
   limits?: Partial<Limits>;
+  /** Share one world with other instances through Redis (src/cluster/); unset: this process alone. */
+  cluster?: Pick<ClusterOptions, "url" | "prefix" | "id" | "leaseTimings">;
   /** How long `stop()` waits for viewers to answer the close and requests to finish, in ms. Default 2000. */
   shutdownGraceMs?: number;
   logger?: Logger;

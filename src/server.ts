@@ -15,6 +15,7 @@ import { CompositeSource } from "./sources/composite.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
 import { DiscordSource } from "./sources/discord/source.ts";
+import { DiscordFatalError } from "./sources/discord/fatal.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
@@ -31,6 +32,10 @@ import { within } from "./within.ts";
 import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
 import { FailureLimiter } from "./auth/failures.ts";
+import type { Writes } from "./state/writes.ts";
+import { Cluster } from "./cluster/cluster.ts";
+import { ClusterSource } from "./cluster/source.ts";
+import { SharedGuilds } from "./cluster/shared-guilds.ts";
 
 /** A broadcast payload that failed validation; the message names the field. */
 export class InvalidPayloadError extends TypeError {
@@ -60,6 +65,9 @@ export class Server {
   #options: ServerOptions;
   #callbacks: Callbacks;
   #ingest: IngestSource | undefined;
+  #cluster: Cluster | undefined;
+  /** Where the sources write: State itself, or the cluster bus that feeds every instance's State. */
+  #writes: Writes;
   #discordBot: DiscordSource | undefined;
   #world: World | undefined;
   #doorway: Doorway;
@@ -81,9 +89,14 @@ export class Server {
     const { log, meter, limits, hub } = this;
     this.#doorway = new Doorway({ runtime, hub, log, meter, limits, world: () => this.world });
     this.state = new State(this.hub, options.discord?.clientId);
+    if (options.cluster) this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });
+    this.#writes = this.#cluster?.bus ?? this.state;
     if (options.ingest) this.#ingest = new IngestSource();
     const { clientId, apiBase } = options.discord ?? {};
-    if (options.discordBot) this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log, meter: this.meter });
+    // In a cluster the gateway runs only on the instance holding its lease (#gateway).
+    if (options.discordBot && !this.#cluster) {
+      this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log, meter: this.meter });
+    }
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -124,19 +137,19 @@ export class Server {
    */
   broadcastPresence(guildId: string, data: v.InferInput<typeof PresenceData>): boolean {
     const checked = check(PresenceData, data, "broadcastPresence");
-    return this.meter.event("library", "presence", () => this.state.presence(guildId, checked));
+    return this.meter.event("library", "presence", () => this.#writes.presence(guildId, checked));
   }
 
   /** A member wrote in a channel of the guild. */
   broadcastMessage(guildId: string, data: v.InferInput<typeof MessageData>): boolean {
     const checked = check(MessageData, data, "broadcastMessage");
-    return this.meter.event("library", "message", () => this.state.message(guildId, checked));
+    return this.meter.event("library", "message", () => this.#writes.message(guildId, checked));
   }
 
   /** The guild's Discord OAuth2 client id changed. */
   broadcastClientId(guildId: string, clientId: string): boolean {
     const data = check(ClientIdData, { clientId }, "broadcastClientId");
-    return this.meter.event("library", "update-clientid", () => this.state.clientId(guildId, data.clientId));
+    return this.meter.event("library", "update-clientid", () => this.#writes.clientId(guildId, data.clientId));
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -145,6 +158,11 @@ export class Server {
   get world(): World {
     if (!this.#world) throw new Error("d-back: the server is not started");
     return this.#world;
+  }
+
+  /** This instance's membership of a cluster (`cluster` option), for leases and readiness. */
+  get cluster(): Cluster | undefined {
+    return this.#cluster;
   }
 
   /** Open viewer connections. */
@@ -191,6 +209,7 @@ export class Server {
       addresses: this.#doorway.addresses,
       rss: memory.rss,
       heap: memory.heapUsed,
+      ...(this.#cluster ? { cluster: this.#cluster.status() } : {}),
     };
   }
 
@@ -229,7 +248,8 @@ export class Server {
           token: ingest.token,
           maxBytes: ingestMaxBytes,
           state: this.state,
-          source: this.#ingest,
+          writes: this.#writes,
+          source: this.#cluster ? new SharedGuilds(this.state) : this.#ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
           meter: this.meter,
@@ -241,6 +261,8 @@ export class Server {
       overTls: (c) => cameOverTls(c, isTrustedProxy(this.runtime.remoteAddress(c), this.#options.trustProxy ?? [])),
       log: this.log,
     });
+    this.#cluster?.start();
+    if (this.#cluster && this.#options.discordBot) this.#cluster.whileLeader("gateway", (writes) => this.#gateway(writes));
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
       const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
@@ -315,9 +337,35 @@ export class Server {
     if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
     if (this.#ingest) sources.push(this.#ingest);
     const mock = this.#options.mock;
+    // A cluster's gateway (run under its lease, not listed here) counts as a source too.
+    const gateway = this.#cluster && this.#options.discordBot;
     // Loaded only when wanted: a server fed by others starts without the mock world's code and data.
-    if (sources.length === 0 || mock) sources.push(new (await import("./sources/mock/source.ts")).MockSource(typeof mock === "object" ? mock : {}));
+    if ((sources.length === 0 && !gateway) || mock) {
+      sources.push(new (await import("./sources/mock/source.ts")).MockSource(typeof mock === "object" ? mock : {}));
+    }
+    if (this.#cluster) return this.#clusterSource(this.#cluster, sources.filter((s) => s !== this.#ingest));
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
+  }
+
+  /**
+   * The Discord gateway on the one instance that holds the cluster's gateway
+   * lease: a new session (identify, then reconciled by whole member lists)
+   * whose writes Redis refuses once the lease has passed on.
+   */
+  #gateway(writes: Writes): () => void {
+    const { clientId, apiBase } = this.#options.discord ?? {};
+    const bot = this.#options.discordBot!;
+    const source = new DiscordSource(writes, { ...bot, clientId, apiBase, log: this.log, meter: this.meter });
+    source.connect().catch((error) => {
+      if (error instanceof DiscordFatalError && bot.onFatal) bot.onFatal(error);
+      else this.log.error("discord gateway failed", { error: error instanceof Error ? error.message : String(error) });
+    });
+    return () => void source.close();
+  }
+
+  /** In a cluster the ingest routes write to the bus themselves; the other sources are exported to it. */
+  #clusterSource(cluster: Cluster, local: DataSource[]): DataSource {
+    return new ClusterSource(cluster, local.length > 1 ? new CompositeSource(local) : local[0], this.state, this.log);
   }
 
   #register<K extends keyof Callbacks>(name: K, callback: Callbacks[K]): this {

@@ -9,6 +9,9 @@ import { buildExecutable } from "../build/build.ts";
 import { type Running, runCommand, startCommand } from "./helpers/cli.ts";
 import { Client } from "./helpers/client.ts";
 import { dzoneFiles, makeDzoneFolder } from "./helpers/dzone-folder.ts";
+import { RedisServer } from "./helpers/redis.ts";
+import { health, synced, waitFor } from "./helpers/cluster.ts";
+import { ingest, TOKEN } from "./helpers/ingest.ts";
 import { makeCertificate } from "./helpers/certificate.ts";
 import { httpsGet } from "./helpers/https.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
@@ -139,6 +142,27 @@ describe("the executable", () => {
       assert.match(other.log(), /static="folder /);
     } finally {
       assert.equal((await other.stop()).code, 0);
+    }
+  });
+
+  it("shares one world with another executable through Redis (--redis)", async () => {
+    const redis = await RedisServer.start();
+    const env = { DBACK_REDIS_URL: redis.url, DBACK_INGEST_TOKEN: TOKEN };
+    const [one, two] = await Promise.all([startCommand([exe, ["--port", "0"]], env, alone), startCommand([exe, ["--port", "0"]], env, alone)]);
+    try {
+      await synced(one);
+      await synced(two);
+      const users = { 1: { uid: "1", username: "n0", status: "online", roleColor: "#ffffff" } };
+      assert.equal((await ingest(one, "PUT", "/servers/700", { id: "exe", name: "Exe", users })).status, 201);
+      await waitFor(async () => (await health(two)).guilds === 1, "the second executable to hear of the guild");
+      const { client } = await Client.joined(two.url.replace("http", "ws"), "exe");
+      const event = { type: "presence", server: "700", data: { uid: "1", status: "idle", username: "n1" } };
+      assert.equal((await ingest(one, "POST", "/events", event)).status, 200);
+      assert.equal((await client.next("presence")).data.username, "n1");
+      await client.close();
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+      await redis.stop();
     }
   });
 

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type FileForm, settings, type Settings } from "./options.ts";
 import { ConfigError } from "./usage-error.ts";
@@ -79,14 +79,26 @@ function describe(issue: v.BaseIssue<unknown>): string {
   return path ? `${path} ${text}` : text === "must be an object" ? "must hold a JSON object ({ … })" : text;
 }
 
-/** The file's text; a missing, unreadable or non-UTF-8 file is a `ConfigError`. */
+/** Far more than any config file needs; a bigger "file" is a mistake (or /dev/zero). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The file's text; a missing, unreadable, oversized or non-UTF-8 file is a
+ * `ConfigError`. Only a regular file is opened (after symlinks): opening a
+ * FIFO would wait for a writer forever, and /dev/zero never ends.
+ */
 function readText(path: string): string {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new ConfigError(`${path}: cannot read it: it is a folder`);
+    if (!stat.isFile()) throw new ConfigError(`${path}: cannot read it: not a regular file`);
+    bytes = readAtMost(path, MAX_CONFIG_BYTES + 1);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`${path}: cannot read it: ${readFailure(error)}`);
   }
+  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError(`${path}: cannot read it: larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB`);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
@@ -94,11 +106,23 @@ function readText(path: string): string {
   }
 }
 
+/** Up to `limit` bytes of a file, however large it is (or grows while read). */
+function readAtMost(path: string, limit: number): Uint8Array {
+  const buffer = new Uint8Array(limit);
+  const fd = openSync(path, "r");
+  try {
+    let length = 0;
+    for (let n; length < limit && (n = readSync(fd, buffer, length, limit - length, null)) > 0;) length += n;
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const readFailures: Record<string, string> = {
   ENOENT: "no such file",
   EACCES: "permission denied",
   EPERM: "permission denied",
-  EISDIR: "it is a folder",
 };
 
 function readFailure(error: unknown): string {

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { readFileSync, statSync } from "node:fs";
 import { logFormats, levels } from "../log.ts";
 import { defaultLimits } from "../limits.ts";
+import { RedisUrl } from "../cluster/url.ts";
 
 const isDirectory = (path: string) => {
   try {
@@ -219,6 +220,13 @@ export const settings = {
     schema: wholeNumber(1, 10_000),
     default: "5",
     help: "refused sign-ins (Discord or password) allowed per connection and per remote address per minute",
+  },
+  redis: {
+    env: "DBACK_REDIS_URL",
+    value: "URL",
+    schema: RedisUrl,
+    secret: true,
+    help: "share one world with every d-back using this Redis (redis://[:password@]host:port/db); connection limits stay per instance",
   },
   "max-connections": {
     env: "DBACK_MAX_CONNECTIONS",

@@ -250,6 +250,11 @@ export class FakeGateway {
     session.peer?.send(JSON.stringify({ op: 0, t, s, d }));
   }
 
+  /** Sends any text or payload as it is on the current connection (no sequence number added): a buggy or hostile gateway. */
+  sendRaw(payload: unknown): void {
+    this.#current?.peer?.send(typeof payload === "string" ? payload : JSON.stringify(payload));
+  }
+
   /** Changes the world without telling anyone (events a client lost for good); a new session sees them. */
   quietly(change: () => void): void {
     this.#quiet = true;

@@ -4,7 +4,7 @@ export const TOKEN = "test-ingest-token-0123456789";
 
 /** One ingest request with the right token unless `token` says otherwise (null: no header). */
 export async function ingest(
-  server: Server,
+  server: Pick<Server, "url">,
   method: string,
   path: string,
   body?: unknown,
@@ -28,7 +28,7 @@ export async function ingest(
 }
 
 /** An ingest WebSocket with a bearer token (Deno and Bun both take `headers` here). */
-export function ingestSocket(server: Server, token = TOKEN): WebSocket {
+export function ingestSocket(server: Pick<Server, "port">, token = TOKEN): WebSocket {
   const Ctor = WebSocket as unknown as new (url: string, options: { headers: Record<string, string> }) => WebSocket;
   return new Ctor(`ws://127.0.0.1:${server.port}/api/ingest`, { headers: { Authorization: `Bearer ${token}` } });
 }

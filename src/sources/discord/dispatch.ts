@@ -1,5 +1,4 @@
-import * as v from "valibot";
-import { describeIssue } from "../../protocol/issues.ts";
+import type * as v from "valibot";
 import type { DiscordSource } from "./source.ts";
 import { Roster, toStatus } from "./roster.ts";
 import { renderMessage } from "./render.ts";
@@ -10,7 +9,8 @@ import * as S from "./schemas.ts";
  * What each gateway dispatch does to the guilds d-back shows. Handlers run in
  * dispatch order and synchronously, so viewers get events in the order
  * Discord sent them. A payload that lacks what a handler reads is dropped
- * with a log line.
+ * (`BadPayload`, logged by the source); bad items of its lists are left out
+ * and reported, the rest is applied.
  */
 export function applyDispatch(source: DiscordSource, t: string, d: unknown): void {
   const handler = handlers[t];
@@ -19,11 +19,17 @@ export function applyDispatch(source: DiscordSource, t: string, d: unknown): voi
 
 type Handler = (source: DiscordSource, d: unknown) => void;
 
-const read = <S extends v.GenericSchema>(schema: S, d: unknown, t: string): v.InferOutput<S> => {
-  const result = v.safeParse(schema, d);
-  if (!result.success) throw new Error(`${t}: ${describeIssue(result.issues[0])}`);
-  return result.output;
-};
+/** A dispatch whose `d` lacks what its handler reads; the message says where, never what came. */
+export class BadPayload extends Error {
+  override name = "BadPayload";
+}
+
+function read<S extends v.GenericSchema>(source: DiscordSource, schema: S, d: unknown, t: string): v.InferOutput<S> {
+  const { output, problem, skipped } = S.readDispatch(schema, d);
+  if (problem !== undefined) throw new BadPayload(problem);
+  if (skipped.length) source.itemsLeftOut(t, skipped);
+  return output as v.InferOutput<S>;
+}
 
 /** Runs a change on a complete guild's roster and sends the presences it makes. */
 function change(source: DiscordSource, guildId: string, uids: Iterable<string>, fn: (roster: Roster) => void): void {
@@ -40,7 +46,7 @@ function applyPresences(roster: Roster, presences: S.Presence[], members: S.Memb
 
 const handlers: Record<string, Handler> = {
   READY(source, d) {
-    const ready = read(S.Ready, d, "READY");
+    const ready = read(source, S.Ready, d, "READY");
     source.applicationId = ready.application.id;
     source.gateway.applicationId = ready.application.id;
     const named = ready.guilds.map((g) => g.id).filter((id) => source.allowed(id));
@@ -66,7 +72,7 @@ const handlers: Record<string, Handler> = {
   },
 
   GUILD_CREATE(source, d) {
-    const g = read(S.GuildCreate, d, "GUILD_CREATE");
+    const g = read(source, S.GuildCreate, d, "GUILD_CREATE");
     if (g.unavailable || !source.allowed(g.id)) return;
     source.expected.delete(g.id);
     const roster = source.roster(g.id, g.name);
@@ -84,7 +90,7 @@ const handlers: Record<string, Handler> = {
   },
 
   GUILD_MEMBERS_CHUNK(source, d) {
-    const chunk = read(S.MembersChunk, d, "GUILD_MEMBERS_CHUNK");
+    const chunk = read(source, S.MembersChunk, d, "GUILD_MEMBERS_CHUNK");
     const roster = source.rosters.get(chunk.guild_id);
     if (!roster) return;
     const progress = source.requests.chunk(chunk.guild_id, chunk.nonce, chunk.chunk_index, chunk.chunk_count);
@@ -95,7 +101,7 @@ const handlers: Record<string, Handler> = {
   },
 
   RATE_LIMITED(source, d) {
-    const limited = read(S.RateLimited, d, "RATE_LIMITED");
+    const limited = read(source, S.RateLimited, d, "RATE_LIMITED");
     const guildId = limited.meta.guild_id;
     if (limited.opcode !== 8 || !guildId || !source.rosters.has(guildId)) return;
     source.log.info("discord member request rate limited", { guild: guildId, retryAfter: limited.retry_after });
@@ -103,7 +109,7 @@ const handlers: Record<string, Handler> = {
   },
 
   GUILD_UPDATE(source, d) {
-    const g = read(S.GuildUpdate, d, "GUILD_UPDATE");
+    const g = read(source, S.GuildUpdate, d, "GUILD_UPDATE");
     const roster = source.rosters.get(g.id);
     if (!roster) return;
     if (g.roles) {
@@ -120,7 +126,7 @@ const handlers: Record<string, Handler> = {
   },
 
   GUILD_DELETE(source, d) {
-    const g = read(S.GuildDelete, d, "GUILD_DELETE");
+    const g = read(source, S.GuildDelete, d, "GUILD_DELETE");
     if (!source.rosters.has(g.id) && !source.expected.has(g.id)) return;
     if (g.unavailable) {
       // An outage: viewers keep the last picture; GUILD_CREATE settles it again when the guild is back.
@@ -134,17 +140,17 @@ const handlers: Record<string, Handler> = {
   },
 
   GUILD_MEMBER_ADD(source, d) {
-    const m = read(S.MemberAdd, d, "GUILD_MEMBER_ADD");
+    const m = read(source, S.MemberAdd, d, "GUILD_MEMBER_ADD");
     change(source, m.guild_id, [m.user.id], (r) => r.setMember(m));
   },
 
   GUILD_MEMBER_UPDATE(source, d) {
-    const m = read(S.MemberUpdate, d, "GUILD_MEMBER_UPDATE");
+    const m = read(source, S.MemberUpdate, d, "GUILD_MEMBER_UPDATE");
     change(source, m.guild_id, [m.user.id], (r) => r.setMember(m));
   },
 
   GUILD_MEMBER_REMOVE(source, d) {
-    const m = read(S.MemberRemove, d, "GUILD_MEMBER_REMOVE");
+    const m = read(source, S.MemberRemove, d, "GUILD_MEMBER_REMOVE");
     change(source, m.guild_id, [m.user.id], (r) => {
       r.members.delete(m.user.id);
       r.statuses.delete(m.user.id);
@@ -152,8 +158,11 @@ const handlers: Record<string, Handler> = {
   },
 
   PRESENCE_UPDATE(source, d) {
-    const p = read(S.Presence, d, "PRESENCE_UPDATE");
+    const p = read(source, S.Presence, d, "PRESENCE_UPDATE");
     if (!p.guild_id) return;
+    const roster = source.rosters.get(p.guild_id);
+    // Once every member is known, a presence for someone else describes no one d-zone shows; kept, it would only pile up.
+    if (roster && source.complete.has(p.guild_id) && !roster.members.has(p.user.id)) return;
     change(source, p.guild_id, [p.user.id], (r) => {
       r.statuses.set(p.user.id, toStatus(p.status));
       const member = r.members.get(p.user.id);
@@ -166,7 +175,7 @@ const handlers: Record<string, Handler> = {
   GUILD_ROLE_UPDATE: roleChange,
 
   GUILD_ROLE_DELETE(source, d) {
-    const { guild_id, role_id } = read(S.RoleDelete, d, "GUILD_ROLE_DELETE");
+    const { guild_id, role_id } = read(source, S.RoleDelete, d, "GUILD_ROLE_DELETE");
     const roster = source.rosters.get(guild_id);
     if (!roster) return;
     change(source, guild_id, roster.carriers(role_id), (r) => {
@@ -176,13 +185,15 @@ const handlers: Record<string, Handler> = {
   },
 
   MESSAGE_CREATE(source, d) {
-    const m = read(S.MessageCreate, d, "MESSAGE_CREATE");
+    const m = read(source, S.MessageCreate, d, "MESSAGE_CREATE");
     if (!m.guild_id || m.author.bot || m.webhook_id || !source.rosters.has(m.guild_id)) return;
     const text = renderMessage(m, source.rosters.get(m.guild_id));
     if (!text) return;
     source.meter.event("discord", "message", () => source.state.message(m.guild_id!, { uid: m.author.id, message: text, channel: m.channel_id }));
   },
 
+  CHANNEL_DELETE: channelGone,
+  THREAD_DELETE: channelGone,
   CHANNEL_CREATE: channelChange,
   CHANNEL_UPDATE: channelChange,
   THREAD_CREATE: channelChange,
@@ -190,13 +201,19 @@ const handlers: Record<string, Handler> = {
 };
 
 function roleChange(source: DiscordSource, d: unknown): void {
-  const { guild_id, role } = read(S.RoleChange, d, "GUILD_ROLE_UPDATE");
+  const { guild_id, role } = read(source, S.RoleChange, d, "GUILD_ROLE_UPDATE");
   const roster = source.rosters.get(guild_id);
   if (!roster) return;
   change(source, guild_id, roster.carriers(role.id), (r) => r.setRole(role));
 }
 
 function channelChange(source: DiscordSource, d: unknown): void {
-  const c = read(S.ChannelChange, d, "CHANNEL_UPDATE");
+  const c = read(source, S.ChannelChange, d, "CHANNEL_UPDATE");
   if (c.guild_id && c.name) source.rosters.get(c.guild_id)?.channels.set(c.id, c.name);
+}
+
+/** A channel or thread is gone: its name is no longer needed (threads come and go for as long as d-back runs). */
+function channelGone(source: DiscordSource, d: unknown): void {
+  const c = read(source, S.ChannelChange, d, "CHANNEL_DELETE");
+  if (c.guild_id) source.rosters.get(c.guild_id)?.channels.delete(c.id);
 }

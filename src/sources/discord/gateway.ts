@@ -1,7 +1,9 @@
 import { DiscordAPIError, REST } from "@discordjs/rest";
-import { type SessionInfo, SimpleShardingStrategy, WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
+import { type SessionInfo, WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { GatewayIntentBits, GatewayOpcodes, Routes } from "discord-api-types/v10";
 import type { Logger } from "../../log.ts";
+import { RepeatedLines } from "../../log-repeats.ts";
+import { GuardedShardingStrategy } from "./gateway-guard.ts";
 import { DiscordFatalError, disallowedIntents, FATAL_CLOSE_CODES, TOKEN_WRONG } from "./fatal.ts";
 import type { MemberRequest } from "./member-requests.ts";
 
@@ -44,17 +46,23 @@ export class GatewaySession {
   #state: "idle" | "connecting" | "ready" | "closed" = "idle";
   #applicationId: string | undefined;
   #fatal = false;
+  /** Payloads the library could not have taken (gateway-guard.ts), logged once per kind per interval. */
+  #malformed: RepeatedLines;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
+    this.#malformed = new RepeatedLines(options.log, "warn", "discord gateway payload dropped", undefined, "event");
     this.rest = new REST({ ...splitApiBase(options.apiBase), timeout: 10_000 }).setToken(options.token);
     this.#manager = new WebSocketManager({
       token: options.token,
       intents: INTENTS,
+      // One shard, whatever /gateway/bot recommends: member requests go to shard 0, and a bot too big for
+      // one connection is told so by Discord (close 4011, a fatal line) rather than half served.
+      shardCount: 1,
       rest: this.rest,
       compression: null,
       useIdentifyCompression: false,
-      buildStrategy: (manager) => new SimpleShardingStrategy(manager),
+      buildStrategy: (manager) => new GuardedShardingStrategy(manager, (kind, problem) => this.#malformed.note(kind, { problem })),
       retrieveSessionInfo: () => this.#session,
       updateSessionInfo: (_shard, info) => void (this.#session = info),
     });
@@ -119,6 +127,7 @@ export class GatewaySession {
   }
 
   async close(): Promise<void> {
+    this.#malformed.close();
     if (this.#state === "closed" && this.#fatal) return;
     this.#state = "closed";
     await Promise.resolve(this.#manager.destroy({ reason: "d-back is stopping" })).catch(() => {});

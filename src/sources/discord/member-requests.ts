@@ -6,6 +6,9 @@
  * Discord's count. Each request carries a nonce, so chunks that answer an
  * older request (a previous session's) are told apart.
  */
+/** The longest a RATE_LIMITED may hold a guild's member request back. */
+export const MAX_RETRY_AFTER_S = 600;
+
 export interface MemberRequest {
   guild_id: string;
   query: "";
@@ -49,9 +52,14 @@ export class MemberRequests {
     this.#timers.set(guildId, setTimeout(() => this.#fire(guildId), wait));
   }
 
-  /** Discord refused a request: try again after `retryAfterSeconds`. */
+  /**
+   * Discord refused a request: try again after `retryAfterSeconds`, taken as
+   * at most `MAX_RETRY_AFTER_S` (Discord's are seconds; a timer past 2^31 ms
+   * would fire at once on every runtime, and asking again would be refused again, in a loop).
+   */
   rateLimited(guildId: string, retryAfterSeconds: number): void {
-    this.#notBefore.set(guildId, this.#now() + Math.ceil(retryAfterSeconds * 1000));
+    const seconds = Math.min(retryAfterSeconds, MAX_RETRY_AFTER_S);
+    this.#notBefore.set(guildId, this.#now() + Math.ceil(seconds * 1000));
     this.request(guildId);
   }
 

@@ -3,6 +3,8 @@ import { displayName, type Roster } from "./roster.ts";
 
 /** Longest text a creature says; Discord allows 4000 characters, a speech bubble does not. */
 export const MAX_MESSAGE = 300;
+/** Discord's own limit for a message (with Nitro): what is read of a message's text at most. */
+const MAX_SOURCE = 4000;
 
 /**
  * A message's text as d-zone should show it: mentions of members, channels
@@ -13,7 +15,8 @@ export const MAX_MESSAGE = 300;
  */
 export function renderMessage(message: MessageCreate, roster: Roster | undefined): string {
   const mentioned = new Map(message.mentions.map((u) => [u.id, u.member?.nick || u.global_name || u.username || u.id]));
-  const text = message.content
+  // Only the start can be shown: rendering a hostile megabyte (or 100 000 mentions) whole would stall every viewer.
+  const text = message.content.slice(0, MAX_SOURCE)
     .replace(/<@!?(\d+)>/g, (_, id: string) => {
       const member = roster?.members.get(id);
       return `@${mentioned.get(id) ?? (member ? displayName(member) : "unknown-user")}`;
@@ -22,6 +25,6 @@ export function renderMessage(message: MessageCreate, roster: Roster | undefined
     .replace(/<@&(\d+)>/g, (_, id: string) => `@${roster?.roles.get(id)?.name ?? "unknown-role"}`)
     .replace(/<a?:(\w+):\d+>/g, ":$1:")
     .trim();
-  const chars = [...text];
-  return chars.length > MAX_MESSAGE ? chars.slice(0, MAX_MESSAGE - 1).join("") + "…" : text;
+  const chars = [...text.slice(0, MAX_MESSAGE * 2)];
+  return chars.length > MAX_MESSAGE || text.length > MAX_MESSAGE * 2 ? chars.slice(0, MAX_MESSAGE - 1).join("") + "…" : text;
 }

@@ -7,6 +7,53 @@ import * as v from "valibot";
  * corrupting the state.
  */
 
+/**
+ * One failed check as a short phrase for the log: where, and what was
+ * expected, never what came (a hostile gateway's megabyte of text would be
+ * written out whole).
+ */
+export function expected(issue: v.BaseIssue<unknown>): string {
+  const where = v.getDotPath(issue) ?? "";
+  return `${where || "payload"} must be ${issue.expected ?? "something else"}`.slice(0, 200);
+}
+
+/**
+ * Problems found in the payload being read, by `listOf`: `readDispatch`
+ * collects them around one synchronous parse.
+ */
+let skipped: string[] | undefined;
+
+/**
+ * A list whose bad items are left out (and reported) instead of failing the
+ * whole payload: one member with a broken name must not keep a guild's other
+ * 10 000 members, or its whole chunk, from d-zone.
+ */
+function listOf<T extends v.GenericSchema>(item: T) {
+  return v.pipe(
+    v.array(v.unknown()),
+    v.transform((list) => {
+      const out: v.InferOutput<T>[] = [];
+      for (const value of list) {
+        const result = v.safeParse(item, value);
+        if (result.success) out.push(result.output);
+        else skipped?.push(expected(result.issues[0]));
+      }
+      return out;
+    }),
+  );
+}
+
+/** Reads a dispatch's `d`: its value, or the problem that rejects it; and the problems of items left out. */
+export function readDispatch<S extends v.GenericSchema>(schema: S, d: unknown): { output?: v.InferOutput<S>; problem?: string; skipped: string[] } {
+  skipped = [];
+  try {
+    const result = v.safeParse(schema, d);
+    return result.success ? { output: result.output, skipped } : { problem: expected(result.issues[0]), skipped: [] };
+  } finally {
+    skipped = undefined;
+  }
+}
+
 const Snowflake = v.pipe(v.string(), v.regex(/^\d{1,32}$/));
 const Name = v.pipe(v.string(), v.maxLength(256));
 
@@ -21,7 +68,7 @@ export type DiscordUser = v.InferOutput<typeof DiscordUser>;
 export const Member = v.object({
   user: DiscordUser,
   nick: v.nullish(Name),
-  roles: v.optional(v.array(Snowflake), []),
+  roles: v.optional(listOf(Snowflake), []),
 });
 export type Member = v.InferOutput<typeof Member>;
 
@@ -48,20 +95,20 @@ export const GuildCreate = v.object({
   unavailable: v.optional(v.boolean()),
   large: v.optional(v.boolean()),
   member_count: v.optional(v.number()),
-  roles: v.optional(v.array(Role), []),
-  members: v.optional(v.array(Member), []),
-  presences: v.optional(v.array(Presence), []),
-  channels: v.optional(v.array(Channel), []),
-  threads: v.optional(v.array(Channel), []),
+  roles: v.optional(listOf(Role), []),
+  members: v.optional(listOf(Member), []),
+  presences: v.optional(listOf(Presence), []),
+  channels: v.optional(listOf(Channel), []),
+  threads: v.optional(listOf(Channel), []),
 });
 export type GuildCreate = v.InferOutput<typeof GuildCreate>;
 
-export const GuildUpdate = v.object({ id: Snowflake, name: Name, roles: v.optional(v.array(Role)) });
+export const GuildUpdate = v.object({ id: Snowflake, name: Name, roles: v.optional(listOf(Role)) });
 export const GuildDelete = v.object({ id: Snowflake, unavailable: v.optional(v.boolean()) });
 
 export const Ready = v.object({
   user: DiscordUser,
-  guilds: v.array(v.object({ id: Snowflake })),
+  guilds: listOf(v.object({ id: Snowflake })),
   application: v.object({ id: Snowflake }),
 });
 
@@ -74,10 +121,10 @@ export const RoleDelete = v.object({ guild_id: Snowflake, role_id: Snowflake });
 
 export const MembersChunk = v.object({
   guild_id: Snowflake,
-  members: v.array(Member),
-  chunk_index: v.number(),
-  chunk_count: v.number(),
-  presences: v.optional(v.array(Presence), []),
+  members: listOf(Member),
+  chunk_index: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  chunk_count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  presences: v.optional(listOf(Presence), []),
   nonce: v.optional(v.string()),
 });
 
@@ -95,6 +142,6 @@ export const MessageCreate = v.object({
   author: DiscordUser,
   webhook_id: v.optional(v.string()),
   content: v.optional(v.string(), ""),
-  mentions: v.optional(v.array(v.object({ ...DiscordUser.entries, member: v.optional(v.object({ nick: v.nullish(Name) })) })), []),
+  mentions: v.optional(listOf(v.object({ ...DiscordUser.entries, member: v.optional(v.object({ nick: v.nullish(Name) })) })), []),
 });
 export type MessageCreate = v.InferOutput<typeof MessageCreate>;

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { GuildInfo, Members } from "../../protocol/guild.ts";
 import type { PresenceData } from "../../protocol/events.ts";
-import type { State } from "../../state/state.ts";
+import type { Writes } from "../../state/writes.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import type { DataSource } from "../source.ts";
 import { DiscordSettings, guildAllowed, guildSettings, shortIds } from "./guild-settings.ts";
@@ -10,6 +10,8 @@ import { GatewaySession } from "./gateway.ts";
 import { MemberRequests } from "./member-requests.ts";
 import { Roster } from "./roster.ts";
 import { applyDispatch } from "./dispatch.ts";
+import { RepeatedLines } from "../../log-repeats.ts";
+import { redactedLog } from "./redacted-log.ts";
 import { type Meter, noMeter } from "../../metrics/meter.ts";
 
 /** How long readiness waits for a guild READY named (Discord sends them within seconds, unless it is in an outage). */
@@ -49,7 +51,8 @@ export interface DiscordSourceOptions extends DiscordBotOptions {
  */
 export class DiscordSource implements DataSource {
   readonly name = "discord";
-  readonly state: State;
+  /** Where its changes go: State, or in a cluster the gateway lease's fenced writes onto the bus. */
+  readonly state: Writes;
   readonly settings: DiscordSettings;
   readonly log: Logger;
   readonly meter: Meter;
@@ -68,14 +71,19 @@ export class DiscordSource implements DataSource {
   /** "guilds loaded" was logged for this session. */
   loadedLogged = false;
   #options: DiscordSourceOptions;
+  /** Dispatches dropped and items left out, logged once per event name per interval: a broken gateway must not flood the log. */
+  #refused: RepeatedLines;
+  #leftOut: RepeatedLines;
   #list: readonly GuildInfo[] = [];
 
-  constructor(state: State, options: DiscordSourceOptions) {
+  constructor(state: Writes, options: DiscordSourceOptions) {
     this.state = state;
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
-    this.log = options.log ?? createLogger("silent");
+    this.log = redactedLog(options.log ?? createLogger("silent"), options.token);
     this.meter = options.meter ?? noMeter;
+    this.#refused = new RepeatedLines(this.log, "warn", "discord event not applied", undefined, "event");
+    this.#leftOut = new RepeatedLines(this.log, "warn", "discord event items left out", undefined, "event");
     this.gateway = new GatewaySession({
       token: options.token,
       apiBase: options.apiBase ?? "https://discord.com/api/v10",
@@ -130,6 +138,8 @@ export class DiscordSource implements DataSource {
 
   async close(): Promise<void> {
     clearTimeout(this.#expectTimer);
+    this.#refused.close();
+    this.#leftOut.close();
     this.requests.reset();
     await this.gateway.close();
   }
@@ -156,6 +166,8 @@ export class DiscordSource implements DataSource {
     const roster = this.rosters.get(guildId);
     const info = this.#list.find((i) => i.guildId === guildId);
     if (!roster || !info) return;
+    // Statuses of people who turned out not to be members (presences that came while the list was loading).
+    for (const uid of roster.statuses.keys()) if (!roster.members.has(uid)) roster.statuses.delete(uid);
     this.complete.add(guildId);
     this.state.putGuild(info, roster.users());
     if (this.ready() && !this.loadedLogged) {
@@ -196,11 +208,16 @@ export class DiscordSource implements DataSource {
     this.state.removeGuild(guildId);
   }
 
+  /** Some items of a dispatch's lists were bad and left out (the first problem is logged). */
+  itemsLeftOut(t: string, problems: string[]): void {
+    this.#leftOut.note(t, { items: problems.length, problem: problems[0] });
+  }
+
   #dispatch(t: string, d: unknown): void {
     try {
       applyDispatch(this, t, d);
     } catch (error) {
-      this.log.warn("discord event not applied", { event: t, error: error instanceof Error ? error.message : String(error) });
+      this.#refused.note(t, { error: error instanceof Error ? error.message : String(error) });
     }
   }
 }

@@ -3,6 +3,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { State } from "../../state/state.ts";
+import { type Writes, WritesUnavailableError } from "../../state/writes.ts";
 import type { Logger } from "../../log.ts";
 import type { RepeatedLines } from "../../log-repeats.ts";
 import { problem, type Problem } from "../../protocol/issues.ts";
@@ -11,7 +12,7 @@ import { secretEquals } from "../../secret.ts";
 import { Event, EventList, PutGuild } from "./schemas.ts";
 import { applyEvent } from "./apply.ts";
 import { conflicts } from "./conflicts.ts";
-import type { IngestSource } from "./source.ts";
+import type { IngestGuilds } from "./source.ts";
 import { type Meter, noMeter } from "../../metrics/meter.ts";
 
 export interface IngestOptions {
@@ -19,8 +20,12 @@ export interface IngestOptions {
   token: string;
   /** Largest accepted request body, in bytes. */
   maxBytes: number;
+  /** What the routes read (guilds, member counts). */
   state: State;
-  source: IngestSource;
+  /** Where they write: `state` itself, or the cluster bus. */
+  writes: Writes;
+  /** The guild list: the ingest source's own, or in a cluster the shared one. */
+  source: IngestGuilds;
   upgradeWebSocket: UpgradeWebSocket;
   log: Logger;
   /** Counts requests by status and events by type. */
@@ -51,6 +56,21 @@ function unknownGuilds(state: State, events: readonly Event[], batch: boolean): 
     if (!state.get(event.server)) out.push({ path: batch ? `${i}.server` : "server", message: `no guild ${event.server}` });
   });
   return out;
+}
+
+/**
+ * Waits until the writes just made are where every instance sees them; a
+ * cluster store that cannot take them is answered with 503, so the producer
+ * knows nothing was acknowledged and sends again.
+ */
+async function committed(c: Context, writes: Writes): Promise<Response | undefined> {
+  try {
+    await writes.committed?.();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof WritesUnavailableError)) throw error;
+    return c.json({ error: `not stored: ${error.message}; send it again` }, 503, { "Retry-After": "1" });
+  }
 }
 
 /** The ingest API, mounted at /api/ingest: producers in other processes feed guilds and events. */
@@ -129,15 +149,19 @@ export function ingestRoutes(o: IngestOptions): Hono {
     const clash = conflicts(o.source.servers(), info);
     if (clash.length) return fail(c, { status: 400, error: "conflicting guild", issues: clash });
     const created = o.source.put(info);
-    o.state.putGuild(info, users);
+    o.writes.putGuild(info, users);
+    const refused = await committed(c, o.writes);
+    if (refused) return refused;
     o.log.info("ingest guild put", { guild: guildId, members: Object.keys(users).length, created });
     return c.json({ ok: true, guildId, created, members: Object.keys(users).length }, created ? 201 : 200);
   });
 
-  app.delete("/servers/:guildId", (c) => {
+  app.delete("/servers/:guildId", async (c) => {
     const guildId = c.req.param("guildId");
     if (!o.source.remove(guildId)) return fail(c, { status: 404, error: `no guild ${guildId}` });
-    o.state.removeGuild(guildId);
+    o.writes.removeGuild(guildId);
+    const refused = await committed(c, o.writes);
+    if (refused) return refused;
     o.log.info("ingest guild deleted", { guild: guildId });
     return c.json({ ok: true, guildId });
   });
@@ -152,7 +176,9 @@ export function ingestRoutes(o: IngestOptions): Hono {
     // All or nothing: every guild must exist before the first event is applied.
     const missing = unknownGuilds(o.state, events, batch);
     if (missing.length) return fail(c, { status: 404, error: "unknown guild", issues: missing.slice(0, 20) });
-    for (const event of events) applyEvent(o.state, event, meter);
+    for (const event of events) applyEvent(o.writes, event, meter);
+    const refused = await committed(c, o.writes);
+    if (refused) return refused;
     return c.json({ ok: true, applied: events.length });
   });
 
@@ -172,8 +198,10 @@ export function ingestRoutes(o: IngestOptions): Hono {
         const p = problem(parsed.issues[0]);
         return reply(`${p.path || "event"} ${p.message}`, index);
       }
-      if (!applyEvent(o.state, parsed.output, meter)) reply(`server: no guild ${parsed.output.server}`, index);
+      if (!applyEvent(o.writes, parsed.output, meter)) reply(`server: no guild ${parsed.output.server}`, index);
     });
+    // In a cluster, a frame whose events could not be stored is answered once, without an index.
+    o.writes.committed?.().catch((error: Error) => reply(`not stored: ${error.message}; send it again`));
   };
   app.get("/", socket, (c) => c.json({ error: "this is the ingest WebSocket: connect with Upgrade: websocket" }, 426));
 

@@ -1,12 +1,21 @@
 import type { GuildInfo, Members } from "../../protocol/guild.ts";
 import type { DataSource } from "../source.ts";
 
+/** The ingest routes' guild list: which guilds exist, which one a PUT creates, which a DELETE may remove. */
+export interface IngestGuilds {
+  servers(): readonly GuildInfo[];
+  /** Records the guild; returns whether it was new. */
+  put(info: GuildInfo): boolean;
+  /** Forgets the guild; returns whether it was there. */
+  remove(guildId: string): boolean;
+}
+
 /**
  * The guilds producers have PUT through the ingest API. Their members live in
  * state (a PUT writes them there, events keep them current); this source only
  * answers which guilds exist, so a guild list pulled later agrees with state.
  */
-export class IngestSource implements DataSource {
+export class IngestSource implements DataSource, IngestGuilds {
   readonly name = "ingest";
   #guilds = new Map<string, GuildInfo>();
   /** Replaced on every change, so callers can tell "same list" by identity. */

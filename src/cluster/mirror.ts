@@ -1,0 +1,114 @@
+import type { State } from "../state/state.ts";
+import type { BusEvent, BusMessage, GuildSnapshot } from "./messages.ts";
+
+/**
+ * This instance's State as a replica of the shared world. It applies each
+ * guild's events strictly in sequence order: a number already applied is a
+ * duplicate and dropped, a number past the next one is a gap, and the guild
+ * is then read whole from Redis (`resync`) while its later events wait.
+ *
+ * Viewers join from State and hear the events State applies, in one thread,
+ * so a `server-join` always holds exactly the events numbered up to the
+ * guild's current number, and the viewer hears every later one once.
+ */
+export class Mirror {
+  #state: State;
+  /** The number of the last event applied, per guild. */
+  #seq = new Map<string, number>();
+  /** Events that arrived while their guild (or, under "*", the world) was being read. */
+  #held = new Map<string, BusMessage[]>();
+  #resync: (guildId: string) => void;
+  /** Gaps seen (each one a resync of a guild). */
+  gaps = 0;
+
+  /** `resync(guildId)` must read the guild and call `snapshot` (or `release` when it cannot). */
+  constructor(state: State, resync: (guildId: string) => void) {
+    this.#state = state;
+    this.#resync = resync;
+  }
+
+  /** The number of the last event applied to a guild (0 when none). */
+  seq(guildId: string): number {
+    return this.#seq.get(guildId) ?? 0;
+  }
+
+  /** Holds every event from now until `world` is called: the whole world is being read. */
+  holdAll(): void {
+    if (!this.#held.has("*")) this.#held.set("*", []);
+  }
+
+  receive(message: BusMessage): void {
+    const held = this.#held.get("*") ?? this.#held.get(message.g);
+    if (held) return void held.push(message);
+    const last = this.#seq.get(message.g);
+    if (last !== undefined && message.s <= last) return;
+    // A guild never seen starts with its complete picture; anything else is a gap.
+    const fresh = last === undefined && message.e.t === "put" && message.e.members !== undefined;
+    if (!fresh && message.s !== (last ?? 0) + 1) {
+      this.gaps++;
+      this.#held.set(message.g, [message]);
+      this.#resync(message.g);
+      return;
+    }
+    this.#seq.set(message.g, message.s);
+    this.#apply(message.g, message.e);
+  }
+
+  /** The whole world as Redis holds it: State is made equal to it (viewers get the differences). */
+  world(guilds: readonly GuildSnapshot[]): void {
+    this.#state.setGuilds(guilds.map((g) => g.info));
+    this.#seq.clear();
+    for (const guild of guilds) this.#put(guild);
+    this.#replay("*");
+  }
+
+  /** One guild as Redis holds it (undefined: Redis no longer has it). */
+  guild(guildId: string, snapshot: GuildSnapshot | undefined): void {
+    if (snapshot) this.#put(snapshot);
+    else {
+      this.#seq.delete(guildId);
+      this.#state.removeGuild(guildId);
+    }
+    this.#replay(guildId);
+  }
+
+  /** Lets held events go without a snapshot (the read failed; a later resync will mend the guild). */
+  release(guildId: string): void {
+    this.#held.delete(guildId);
+  }
+
+  #put(snapshot: GuildSnapshot): void {
+    const guild = this.#state.putGuild(snapshot.info, snapshot.members);
+    if (snapshot.cid !== undefined && snapshot.cid !== guild.ownClientId) this.#state.clientId(snapshot.guildId, snapshot.cid);
+    this.#seq.set(snapshot.guildId, snapshot.seq);
+  }
+
+  #replay(key: string): void {
+    const held = this.#held.get(key) ?? [];
+    this.#held.delete(key);
+    for (const message of held) this.receive(message);
+  }
+
+  #apply(guildId: string, event: BusEvent): void {
+    const state = this.#state;
+    switch (event.t) {
+      case "put":
+        state.putGuild(event.info, event.members);
+        if (event.cid !== undefined) state.clientId(guildId, event.cid);
+        return;
+      case "remove":
+        this.#seq.delete(guildId);
+        state.removeGuild(guildId);
+        return;
+      case "presence":
+        state.presence(guildId, event.d);
+        return;
+      case "message":
+        state.message(guildId, event.d);
+        return;
+      case "update-clientid":
+        state.clientId(guildId, event.c);
+        return;
+    }
+  }
+}
