@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createServer } from "node:net";
+import { freePort } from "../binary.ts";
 import { Crowd } from "../crowd.ts";
 import { startProducer } from "../feed.ts";
 import { GUILD_ID, members as fixtureMembers, putGuild, SHORT_ID, speaker } from "../fixture.ts";
@@ -62,17 +62,6 @@ class Original extends ServerProc {
       else this.#waiting = take;
     });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Why the original cannot run here, if it cannot. */
