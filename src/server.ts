@@ -12,7 +12,6 @@ import { World } from "./world.ts";
 import { Doorway } from "./doorway.ts";
 import type { DataSource } from "./sources/source.ts";
 import { CompositeSource } from "./sources/composite.ts";
-import { MockSource } from "./sources/mock/source.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
 import { IngestSource } from "./sources/ingest/source.ts";
 import { DiscordSource } from "./sources/discord/source.ts";
@@ -30,8 +29,8 @@ import { checkTls, validTo } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
 import { Admin } from "./admin/admin.ts";
 import { within } from "./within.ts";
+import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
-import { DiscordIdentity } from "./auth/discord.ts";
 import { FailureLimiter } from "./auth/failures.ts";
 import type { Writes } from "./state/writes.ts";
 import { Cluster } from "./cluster/cluster.ts";
@@ -228,8 +227,12 @@ export class Server {
     if (tls) checkTls(tls);
     await this.#discordBot?.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
-    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
-      discord: new DiscordIdentity(discord, now),
+    const source = await this.#source();
+    if (this.#world) throw new Error("d-back: the server is already started");
+    // Loaded at the first Discord sign-in, not before the first request (cold start).
+    const identity = once(async () => new (await import("./auth/discord.ts")).DiscordIdentity(discord, now));
+    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, {
+      discord: { identify: async (token) => (await identity()).identify(token) },
       failures: new FailureLimiter(signInLimits, now),
     }, this.meter);
     const ingest = this.#options.ingest;
@@ -327,7 +330,7 @@ export class Server {
   }
 
   /** The sources in play: given, library, ingest, and the mock world when nothing else (or when asked). */
-  #source(): DataSource {
+  async #source(): Promise<DataSource> {
     const sources: DataSource[] = [];
     if (this.#options.source) sources.push(this.#options.source);
     if (this.#discordBot) sources.push(this.#discordBot);
@@ -336,7 +339,10 @@ export class Server {
     const mock = this.#options.mock;
     // A cluster's gateway (run under its lease, not listed here) counts as a source too.
     const gateway = this.#cluster && this.#options.discordBot;
-    if ((sources.length === 0 && !gateway) || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
+    // Loaded only when wanted: a server fed by others starts without the mock world's code and data.
+    if ((sources.length === 0 && !gateway) || mock) {
+      sources.push(new (await import("./sources/mock/source.ts")).MockSource(typeof mock === "object" ? mock : {}));
+    }
     if (this.#cluster) return this.#clusterSource(this.#cluster, sources.filter((s) => s !== this.#ingest));
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
   }
