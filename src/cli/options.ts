@@ -61,7 +61,7 @@ const Addresses = v.pipe(
   v.string(),
   inFile("list"),
   v.transform((list) => list.split(",").map((address) => address.trim())),
-  // valibot's IP check rather than node:net's isIP: loading node:net would add a third to Bun's start-up.
+  // valibot's IP check rather than node:net's isIP: loading node:net would add a third to one runtime's start-up (bench: cold start).
   v.check((list) => list.every((address) => v.is(IpAddress, address)), "must be IP addresses separated by commas"),
 );
 const LogLevel = v.picklist(levels, `must be one of ${levels.join(", ")}`);

@@ -68,7 +68,7 @@ export class CachedFile {
 
   async #compress(): Promise<void> {
     const plain = this.#variants[0]!.bytes;
-    // Loaded at the first compression, not at start-up: node:zlib alone costs Bun about 20 ms to load.
+    // Loaded at the first compression, not at start-up: node:zlib alone costs one runtime about 20 ms to load.
     const { codings, compress } = await import("./compress.ts");
     const made = await Promise.all(codings.map(async (encoding) => {
       try {
