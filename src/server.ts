@@ -214,7 +214,7 @@ export class Server {
     if (this.#world) throw new Error("d-back: the server is already started");
     const tls = this.#options.tls;
     if (tls) checkTls(tls);
-    await this.#sources.discordBot?.connect();
+    await this.#sources.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const source = await this.#sources.source(this.#callbacks);
     if (this.#world) throw new Error("d-back: the server is already started");

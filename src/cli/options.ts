@@ -205,7 +205,7 @@ export const settings = {
     value: "URL",
     schema: HttpUrl,
     default: "https://discord.com/api/v10",
-    help: "Discord's HTTP API, asked who a sign-in token belongs to",
+    help: "Discord's HTTP API: where the bot finds the gateway (/gateway/bot) and asks who a sign-in token belongs to",
   },
   "discord-timeout-ms": {
     env: "DBACK_DISCORD_TIMEOUT_MS",

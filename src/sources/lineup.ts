@@ -9,7 +9,7 @@ import type { DataSource } from "./source.ts";
 import { CompositeSource } from "./composite.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./library/callbacks.ts";
 import { IngestSource } from "./ingest/source.ts";
-import { DiscordSource } from "./discord/source.ts";
+import type { DiscordSource } from "./discord/source.ts";
 import { DiscordFatalError } from "./discord/fatal.ts";
 
 /**
@@ -21,8 +21,8 @@ import { DiscordFatalError } from "./discord/fatal.ts";
  */
 export class Lineup {
   readonly ingest: IngestSource | undefined;
-  /** The gateway of a single instance; in a cluster it is started under the lease instead (`gatewayUnderLease`). */
-  readonly discordBot: DiscordSource | undefined;
+  /** The gateway of a single instance, once `connect` made it; in a cluster it is started under the lease instead. */
+  discordBot: DiscordSource | undefined;
   #options: ServerOptions;
   #state: State;
   #cluster: Cluster | undefined;
@@ -36,7 +36,13 @@ export class Lineup {
     this.#log = log;
     this.#meter = meter;
     if (options.ingest) this.ingest = new IngestSource();
-    if (options.discordBot && !cluster) this.discordBot = this.#discord(state);
+  }
+
+  /** Connects a single instance's gateway (before the world first asks for guilds); rejects with a DiscordFatalError. */
+  async connect(): Promise<void> {
+    if (!this.#options.discordBot || this.#cluster) return;
+    this.discordBot = await this.#discord(this.#state);
+    await this.discordBot.connect();
   }
 
   /** The one source the world asks: all of them as one. */
@@ -73,15 +79,24 @@ export class Lineup {
    */
   #gatewayUnderLease(writes: Writes): () => void {
     const bot = this.#options.discordBot!;
-    const source = this.#discord(writes);
-    source.connect().catch((error) => {
+    let stopped = false;
+    let source: DiscordSource | undefined;
+    this.#discord(writes).then((made) => {
+      source = made;
+      if (!stopped) return made.connect();
+    }).catch((error) => {
       if (error instanceof DiscordFatalError && bot.onFatal) bot.onFatal(error);
       else this.#log.error("discord gateway failed", { error: error instanceof Error ? error.message : String(error) });
     });
-    return () => void source.close();
+    return () => {
+      stopped = true;
+      void source?.close();
+    };
   }
 
-  #discord(writes: Writes): DiscordSource {
+  /** The gateway source; its Discord libraries are loaded only when a bot token is set (they cost start-up time). */
+  async #discord(writes: Writes): Promise<DiscordSource> {
+    const { DiscordSource } = await import("./discord/source.ts");
     const { clientId, apiBase } = this.#options.discord ?? {};
     return new DiscordSource(writes, { ...this.#options.discordBot!, clientId, apiBase, log: this.#log, meter: this.#meter });
   }
