@@ -22,6 +22,7 @@ import { joinStorm } from "./scenarios/join-storm.ts";
 import { idleMemory } from "./scenarios/idle-memory.ts";
 import { coldStartScenario } from "./scenarios/cold-start.ts";
 import { staticFiles } from "./scenarios/static.ts";
+import { original } from "./scenarios/original.ts";
 import { cluster } from "./scenarios/cluster.ts";
 import { discordChunks, discordFanout } from "./scenarios/discord.ts";
 
@@ -32,6 +33,7 @@ const scenarios: Record<ScenarioName, Scenario> = {
   idle: idleMemory,
   cold: coldStartScenario,
   static: staticFiles,
+  original,
   cluster,
   discord: discordFanout,
   chunks: discordChunks,

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import * as v from "valibot";
 import type { RuntimeName } from "./proc.ts";
 
-export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "discord", "chunks", "cluster"] as const;
+export const scenarioNames = ["fanout", "paced", "join", "idle", "cold", "static", "discord", "chunks", "cluster", "original"] as const;
 export type ScenarioName = typeof scenarioNames[number];
 
 const Count = v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"));
@@ -29,6 +29,7 @@ const Flags = v.object({
   batch: v.optional(Count),
   repeat: v.optional(Count),
   "static-dir": v.optional(v.string()),
+  "python-dback": v.optional(v.string()),
   executable: v.optional(v.string(), "dist/d-back"),
   "install-wrk": v.optional(v.boolean(), false),
   out: v.optional(v.string(), "bench/results/latest.json"),
@@ -65,6 +66,8 @@ export interface Options {
   staticSeconds: number;
   coldRuns: number;
   staticDir: string | undefined;
+  /** A checkout of the Python d-back for the "original" scenario; skipped without one. */
+  pythonDback: string | undefined;
   /** Install wrk with apt-get for the static scenario when it is missing. */
   installWrk: boolean;
   /** The single executable for cold start and size (built by `bun run build`). */
@@ -94,10 +97,13 @@ export const usage = `bench: d-back against the least server that does its job, 
   --idle N           idle memory: viewers (default 5000; quick 1000)
   --guild-members N  chunks: members of the guild d-back loads through gateway member chunks (default 100000; quick 10000)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
+  --python-dback PATH  original: a checkout of the Python d-back (NNTin/d-back) to measure d-back against,
+                     with Debian's python3-websockets (skipped without it)
   --executable FILE  cold start: the single executable (default dist/d-back; build it with bun run build)
   --install-wrk      static: install wrk with apt-get if it is missing (else Bun clients make the requests)
   --out FILE         JSON results (default bench/results/latest.json)
-  --no-wait          measure at once, without first waiting for other processes to calm down
+  --no-wait          measure at once, without first waiting for other processes to calm down,
+                     and keep every run even when other processes disturbed it
   -h, --help         this text`;
 
 export function parseOptions(argv: string[]): Options {
@@ -119,6 +125,7 @@ export function parseOptions(argv: string[]): Options {
       batch: { type: "string" },
       repeat: { type: "string" },
       "static-dir": { type: "string" },
+      "python-dback": { type: "string" },
       executable: { type: "string" },
       "install-wrk": { type: "boolean" },
       out: { type: "string" },
@@ -154,6 +161,7 @@ export function parseOptions(argv: string[]): Options {
     staticSeconds: quick ? 1 : 5,
     coldRuns: quick ? 1 : 5,
     staticDir: f["static-dir"],
+    pythonDback: f["python-dback"],
     executable: f.executable,
     installWrk: f["install-wrk"],
     out: f.out,

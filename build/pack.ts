@@ -1,21 +1,8 @@
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { encodeBase64 } from "@oslojs/encoding";
 import type { AssetPack, Encoding, PackedFile } from "../src/http/asset-pack.ts";
 import { contentType, isText } from "../src/http/mime.ts";
 import { contentTag } from "../src/http/memory-root.ts";
-
-/** The most each compressor can do: build time is cheap, bytes on every page load are not. */
-const compressors = {
-  br: (bytes: Uint8Array) =>
-    brotliCompressSync(bytes, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
-        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
-      },
-    }),
-  gzip: (bytes: Uint8Array) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }),
-};
+import { codings, compressSync } from "../src/http/compress.ts";
 
 /**
  * Packs files for an executable: every text file also in brotli and gzip
@@ -28,8 +15,8 @@ export function packFiles(description: string, files: ReadonlyMap<string, Uint8A
     const type = contentType(path);
     const variants: { encoding: Encoding; bytes: Uint8Array }[] = [{ encoding: "identity", bytes }];
     if (isText(type)) {
-      for (const encoding of ["br", "gzip"] as const) {
-        const compressed = new Uint8Array(compressors[encoding](bytes));
+      for (const encoding of codings) {
+        const compressed = compressSync(encoding, bytes);
         if (compressed.byteLength < bytes.byteLength) variants.push({ encoding, bytes: compressed });
       }
     }

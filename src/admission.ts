@@ -48,18 +48,15 @@ export class Admission {
     }
     this.#total++;
     this.#byAddress.set(address, mine + 1);
-    let held = true;
-    return {
-      address,
-      release: () => {
-        if (!held) return;
-        held = false;
-        this.#total--;
-        const left = this.#byAddress.get(address)! - 1;
-        if (left === 0) this.#byAddress.delete(address);
-        else this.#byAddress.set(address, left);
-      },
-    };
+    return new Place(this, address);
+  }
+
+  /** A place given back (once per place, which `Place` sees to). */
+  leave(address: string): void {
+    this.#total--;
+    const left = this.#byAddress.get(address)! - 1;
+    if (left === 0) this.#byAddress.delete(address);
+    else this.#byAddress.set(address, left);
   }
 
   /** Refuses every upgrade from now on (shutdown). */
@@ -75,5 +72,21 @@ export class Admission {
   /** Addresses holding at least one place (zero once everyone has left). */
   get addresses(): number {
     return this.#byAddress.size;
+  }
+}
+
+/** A ticket as a small object with its method on the prototype: thousands of idle viewers each hold one. */
+class Place implements Ticket {
+  readonly address: string;
+  #admission: Admission | undefined;
+
+  constructor(admission: Admission, address: string) {
+    this.#admission = admission;
+    this.address = address;
+  }
+
+  release(): void {
+    this.#admission?.leave(this.address);
+    this.#admission = undefined;
   }
 }

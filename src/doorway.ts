@@ -7,7 +7,8 @@ import type { World } from "./world.ts";
 import { Close, type Limits } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
 import { RateLimit } from "./rate-limit.ts";
-import { Viewer } from "./viewer.ts";
+import type { Viewer } from "./viewer.ts";
+import { type Lobby, ViewerSocket } from "./viewer-socket.ts";
 
 export interface DoorwayParts {
   runtime: Runtime;
@@ -33,6 +34,8 @@ export class Doorway {
   /** The place each upgrade took, until its socket opens. */
   #tickets = new WeakMap<Context, Ticket>();
   #nextId = 0;
+  /** What every viewer's connection shares, made at the first. */
+  #lobby: Lobby | undefined;
   #closing = false;
   #allGone: (() => void) | undefined;
 
@@ -93,35 +96,23 @@ export class Doorway {
     return gone;
   }
 
-  #accept(c: Context) {
+  #accept(c: Context): ViewerSocket {
     const { runtime, hub, log, meter, limits } = this.#parts;
-    const ticket = this.#tickets.get(c)!;
-    let viewer: Viewer | undefined;
-    const ctx = { world: this.#parts.world(), hub, log, gone: (v: Viewer) => this.#gone(v), meter };
-    const fail = (what: string) => (error: unknown) => log.error(what, { viewer: viewer?.id, addr: ticket.address, error: String(error) });
-    return {
-      onOpen: (_: Event, socket: Viewer["socket"]) => {
-        // The place is held until the connection is really gone, not just closed.
-        runtime.gone(socket).then(() => ticket.release());
-        viewer = new Viewer(socket, ++this.#nextId, ticket.address, new RateLimit(limits.ratePerSecond, limits.rateBurst), ctx);
+    const lobby = this.#lobby ??= {
+      context: { world: this.#parts.world(), hub, log, gone: (v: Viewer) => this.#gone(v), meter },
+      log,
+      meter,
+      rate: () => new RateLimit(limits.ratePerSecond, limits.rateBurst),
+      // The place is held until the connection is really gone, not just closed.
+      holdUntilGone: (socket, ticket) => void runtime.gone(socket).then(() => ticket.release()),
+      nextId: () => ++this.#nextId,
+      enter: (viewer, ticket) => {
         this.#viewers.set(viewer, ticket);
-        if (this.#closing) return viewer.end(Close.goingAway);
-        viewer.open().catch(fail("open failed"));
+        return !this.#closing;
       },
-      onMessage: (event: MessageEvent) => {
-        const data = event.data as string | ArrayBuffer | Uint8Array;
-        Promise.resolve(viewer?.receive(data)).catch(fail("message failed"));
-      },
-      onClose: (event: CloseEvent) => {
-        if (!viewer) return ticket.release();
-        meter.closed(event.code);
-        if (event.code !== 1000 && event.code !== 1001 && event.code !== 1005) {
-          log.debug("viewer closed", { viewer: viewer.id, code: event.code, reason: event.reason });
-        }
-        viewer.close();
-        this.#gone(viewer);
-      },
+      gone: (viewer) => this.#gone(viewer),
     };
+    return new ViewerSocket(lobby, this.#tickets.get(c)!);
   }
 
   /** Forgets a viewer whose socket is closed or closing (its place is given back once the connection is gone). */

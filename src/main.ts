@@ -5,7 +5,6 @@
  */
 import process from "node:process";
 import { ConfigError, parseCommand, UsageError } from "./cli/parse.ts";
-import { helpText } from "./cli/help.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { createServer, type Server } from "./mod.ts";
@@ -31,7 +30,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     return 2;
   }
   if (command.action === "help") {
-    console.log(helpText(VERSION));
+    console.log((await import("./cli/help.ts")).helpText(VERSION));
     return 0;
   }
   if (command.action === "version") {

@@ -21,6 +21,8 @@ export { TlsError } from "./tls.ts";
 export { createLogger, type Logger } from "./log.ts";
 export { MockSource } from "./sources/mock/source.ts";
 export type { DataSource, DiscordUser, Feed } from "./sources/source.ts";
+export type { DiscordBotOptions } from "./sources/discord/source.ts";
+export type { DiscordSettings, GuildSettings } from "./sources/discord/guild-settings.ts";
 export { VERSION } from "./version.ts";
 
 /** A server on the runtime this process runs on (or on `runtime`, when given). */

@@ -1,3 +1,6 @@
+/** One clock for every viewer's bucket, not a function made per viewer. */
+const monotonic = () => performance.now();
+
 /** What to do with one inbound frame. */
 export type Verdict = "answer" | "refuse" | "close";
 
@@ -16,7 +19,7 @@ export class RateLimit {
   #at: number;
   #now: () => number;
 
-  constructor(perSecond: number, burst: number, now: () => number = () => performance.now()) {
+  constructor(perSecond: number, burst: number, now: () => number = monotonic) {
     this.#perSecond = perSecond;
     this.#burst = burst;
     this.#tokens = burst;

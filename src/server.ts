@@ -10,13 +10,8 @@ import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
 import { World } from "./world.ts";
 import { Doorway } from "./doorway.ts";
-import type { DataSource } from "./sources/source.ts";
-import { CompositeSource } from "./sources/composite.ts";
-import { MockSource } from "./sources/mock/source.ts";
-import { type Callbacks, hasDataCallbacks, LibrarySource } from "./sources/library/callbacks.ts";
-import { IngestSource } from "./sources/ingest/source.ts";
-import { DiscordSource } from "./sources/discord/source.ts";
-import { DiscordFatalError } from "./sources/discord/fatal.ts";
+import type { Callbacks } from "./sources/library/callbacks.ts";
+import { Lineup } from "./sources/lineup.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import { describeIssue } from "./protocol/issues.ts";
@@ -30,12 +25,11 @@ import { checkTls, validTo } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
 import { Admin } from "./admin/admin.ts";
 import { within } from "./within.ts";
+import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
-import { DiscordIdentity } from "./auth/discord.ts";
 import { FailureLimiter } from "./auth/failures.ts";
 import type { Writes } from "./state/writes.ts";
 import { Cluster } from "./cluster/cluster.ts";
-import { ClusterSource } from "./cluster/source.ts";
 import { SharedGuilds } from "./cluster/shared-guilds.ts";
 
 /** A broadcast payload that failed validation; the message names the field. */
@@ -65,11 +59,10 @@ export class Server {
   #admin: Admin | undefined;
   #options: ServerOptions;
   #callbacks: Callbacks;
-  #ingest: IngestSource | undefined;
   #cluster: Cluster | undefined;
   /** Where the sources write: State itself, or the cluster bus that feeds every instance's State. */
   #writes: Writes;
-  #discordBot: DiscordSource | undefined;
+  #sources: Lineup;
   #world: World | undefined;
   #doorway: Doorway;
   #startedAt = Date.now();
@@ -92,12 +85,7 @@ export class Server {
     this.state = new State(this.hub, options.discord?.clientId);
     if (options.cluster) this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });
     this.#writes = this.#cluster?.bus ?? this.state;
-    if (options.ingest) this.#ingest = new IngestSource();
-    const { clientId, apiBase } = options.discord ?? {};
-    // In a cluster the gateway runs only on the instance holding its lease (#gateway).
-    if (options.discordBot && !this.#cluster) {
-      this.#discordBot = new DiscordSource(this.state, { ...options.discordBot, clientId, apiBase, log: this.log, meter: this.meter });
-    }
+    this.#sources = new Lineup(options, this.state, this.#cluster, log, meter);
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -226,10 +214,14 @@ export class Server {
     if (this.#world) throw new Error("d-back: the server is already started");
     const tls = this.#options.tls;
     if (tls) checkTls(tls);
-    await this.#discordBot?.connect();
+    await this.#sources.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
-    const world = this.#world = new World(this.#source(), this.state, this.log, this.#options.sourceTimeoutMs, {
-      discord: new DiscordIdentity(discord, now),
+    const source = await this.#sources.source(this.#callbacks);
+    if (this.#world) throw new Error("d-back: the server is already started");
+    // Loaded at the first Discord sign-in, not before the first request (cold start).
+    const identity = once(async () => new (await import("./auth/discord.ts")).DiscordIdentity(discord, now));
+    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, {
+      discord: { identify: async (token) => (await identity()).identify(token) },
       failures: new FailureLimiter(signInLimits, now),
     }, this.meter);
     const ingest = this.#options.ingest;
@@ -240,13 +232,13 @@ export class Server {
       upgrade: this.#doorway.upgrade(),
       health: () => this.health(),
       readiness: () => this.readiness(),
-      ingest: ingest && this.#ingest
+      ingest: ingest && this.#sources.ingest
         ? ingestRoutes({
           token: ingest.token,
           maxBytes: ingestMaxBytes,
           state: this.state,
           writes: this.#writes,
-          source: this.#cluster ? new SharedGuilds(this.state) : this.#ingest,
+          source: this.#cluster ? new SharedGuilds(this.state) : this.#sources.ingest,
           upgradeWebSocket: this.runtime.upgradeWebSocket,
           log: this.log,
           meter: this.meter,
@@ -259,7 +251,7 @@ export class Server {
       log: this.log,
     });
     this.#cluster?.start();
-    if (this.#cluster && this.#options.discordBot) this.#cluster.whileLeader("gateway", (writes) => this.#gateway(writes));
+    this.#sources.start();
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
       const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
@@ -279,7 +271,7 @@ export class Server {
       });
     } catch (error) {
       this.#world = undefined;
-      await this.#discordBot?.close();
+      await this.#sources.discordBot?.close();
       throw error;
     }
     this.#startedAt = Date.now();
@@ -324,42 +316,6 @@ export class Server {
     await this.#admin?.stop();
     this.#listening = undefined;
     this.#ingestRefused?.close();
-  }
-
-  /** The sources in play: given, library, ingest, and the mock world when nothing else (or when asked). */
-  #source(): DataSource {
-    const sources: DataSource[] = [];
-    if (this.#options.source) sources.push(this.#options.source);
-    if (this.#discordBot) sources.push(this.#discordBot);
-    if (hasDataCallbacks(this.#callbacks)) sources.push(new LibrarySource(this.#callbacks));
-    if (this.#ingest) sources.push(this.#ingest);
-    const mock = this.#options.mock;
-    // A cluster's gateway (run under its lease, not listed here) counts as a source too.
-    const gateway = this.#cluster && this.#options.discordBot;
-    if ((sources.length === 0 && !gateway) || mock) sources.push(new MockSource(typeof mock === "object" ? mock : {}));
-    if (this.#cluster) return this.#clusterSource(this.#cluster, sources.filter((s) => s !== this.#ingest));
-    return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
-  }
-
-  /**
-   * The Discord gateway on the one instance that holds the cluster's gateway
-   * lease: a new session (identify, then reconciled by whole member lists)
-   * whose writes Redis refuses once the lease has passed on.
-   */
-  #gateway(writes: Writes): () => void {
-    const { clientId, apiBase } = this.#options.discord ?? {};
-    const bot = this.#options.discordBot!;
-    const source = new DiscordSource(writes, { ...bot, clientId, apiBase, log: this.log, meter: this.meter });
-    source.connect().catch((error) => {
-      if (error instanceof DiscordFatalError && bot.onFatal) bot.onFatal(error);
-      else this.log.error("discord gateway failed", { error: error instanceof Error ? error.message : String(error) });
-    });
-    return () => void source.close();
-  }
-
-  /** In a cluster the ingest routes write to the bus themselves; the other sources are exported to it. */
-  #clusterSource(cluster: Cluster, local: DataSource[]): DataSource {
-    return new ClusterSource(cluster, local.length > 1 ? new CompositeSource(local) : local[0], this.state, this.log);
   }
 
   #register<K extends keyof Callbacks>(name: K, callback: Callbacks[K]): this {

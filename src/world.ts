@@ -9,8 +9,9 @@ import type { RoomHooks } from "./hub.ts";
 import type { DataSource, DiscordUser } from "./sources/source.ts";
 import type { Logger } from "./log.ts";
 import { secretEquals } from "./secret.ts";
-import { DiscordIdentity, isBearerToken } from "./auth/discord.ts";
-import { FailureLimiter } from "./auth/failures.ts";
+import type { DiscordIdentity } from "./auth/discord.ts";
+import { isBearerToken } from "./auth/bearer-token.ts";
+import type { FailureLimiter } from "./auth/failures.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
 import { CompositeSource } from "./sources/composite.ts";
 
@@ -29,7 +30,8 @@ export interface Asker {
 
 /** How passworded guilds are guarded: d-back's own Discord check, and the limit on failed attempts. */
 export interface Guard {
-  discord: DiscordIdentity;
+  /** Only `identify` is asked of it: the server loads the real one at the first Discord sign-in. */
+  discord: Pick<DiscordIdentity, "identify">;
   failures: FailureLimiter;
 }
 
@@ -53,15 +55,15 @@ export class World implements RoomHooks {
     source: DataSource,
     state: State,
     log: Logger,
-    timeoutMs = 5000,
-    guard: Guard = { discord: new DiscordIdentity(), failures: new FailureLimiter() },
+    timeoutMs: number | undefined,
+    guard: Guard,
     meter: Meter = noMeter,
   ) {
     this.#meter = meter;
     this.source = source;
     this.state = state;
     this.#log = log;
-    this.#timeoutMs = timeoutMs;
+    this.#timeoutMs = timeoutMs ?? 5000;
     this.#guard = guard;
   }
 

@@ -69,6 +69,12 @@ describe("bench: frames are read from their bytes", () => {
       assert.deepEqual(readStamp(encode(frames[4]!)), { seq: 12, stamp });
       assert.equal(readStamp(encode(frames[5]!)), undefined);
       assert.equal(frameType(encode("not json")), undefined);
+      // The Python d-back writes JSON with a space after each colon; the viewers read its frames too.
+      const spaced = JSON.stringify(JSON.parse(frames[2]!), null, 1).replace(/\n\s*/g, "");
+      assert.ok(spaced.startsWith('{"type": "server-join"'));
+      assert.ok(startsWith(encode(spaced), typePrefix("server-join")));
+      assert.ok(!startsWith(encode(spaced), typePrefix("server-list")));
+      assert.ok(!startsWith(encode('{"type":  "server-join"'), typePrefix("server-join")), "one space, not any");
     } finally {
       await server.stop();
     }

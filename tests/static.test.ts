@@ -66,7 +66,7 @@ describe("--static-dir", () => {
     ["/discord-callback.html", "text/html; charset=utf-8"],
     ["/css/main.css", "text/css; charset=utf-8"],
     ["/static/bundle.js", "text/javascript; charset=utf-8"],
-    ["/static/bundle.js.map", "application/json; charset=utf-8"],
+    ["/static/bundle.js.map", "application/json"],
     ["/img/actors.png", "image/png"],
     ["/favicon.ico", "image/x-icon"],
   ]) {

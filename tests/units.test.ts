@@ -6,6 +6,9 @@ import { normalizeServer } from "../src/protocol/normalize.ts";
 import { toRootPath } from "../src/http/safe-path.ts";
 import { etagMatches } from "../src/http/static.ts";
 import { contentType } from "../src/http/mime.ts";
+import { hasSocketURL } from "../src/http/dzone-redirect.ts";
+import { parseCommand } from "../src/cli/parse.ts";
+import { isIP } from "node:net";
 import { Guild } from "../src/state/guild.ts";
 import { format } from "../src/log.ts";
 import { secretEquals } from "../src/secret.ts";
@@ -85,8 +88,40 @@ describe("etagMatches", () => {
 describe("contentType", () => {
   it("knows d-zone's files and defaults to octet-stream", () => {
     assert.equal(contentType("a/b.PNG"), "image/png");
-    assert.equal(contentType("bundle.js.map"), "application/json; charset=utf-8");
+    assert.equal(contentType("bundle.js.map"), "application/json");
     assert.equal(contentType("README"), "application/octet-stream");
+    assert.equal(contentType("notes.md"), "text/markdown; charset=utf-8");
+    assert.equal(contentType("sound.wav"), "audio/wav");
+  });
+});
+
+describe("hasSocketURL", () => {
+  it("agrees with URLSearchParams on plain, escaped and look-alike queries", () => {
+    for (
+      const search of [
+        "", "?socketURL=ws%3A%2F%2Fx%2F", "?a=1&socketURL=x", "?socketURL", "?socketURL&b", "?socket%55RL=x",
+        "?xsocketURL=1", "?socketURLx=1", "?a=socketURL", "?socket+URL=1", "?socketurl=1", "?%73ocketURL",
+      ]
+    ) assert.equal(hasSocketURL(search), new URLSearchParams(search).has("socketURL"), search);
+  });
+});
+
+describe("--trust-proxy", () => {
+  it("takes exactly the addresses node:net's isIP takes", () => {
+    for (
+      const address of [
+        "127.0.0.1", "0.0.0.0", "::1", "::", "::ffff:1.2.3.4", "fe80::1%eth0", "2001:db8::1", "a:b:c:d:e:f:1.2.3.4",
+        "1.2.3", "256.1.1.1", "01.2.3.4", "[::1]", "10.0.0.1/8", "1::2::3", "a:b:c:d:e:1.2.3.4", "a:b:c:d:e:f:1.2.3.256", "nginx.local",
+      ]
+    ) {
+      let accepted = true;
+      try {
+        parseCommand(["--trust-proxy", address], {});
+      } catch {
+        accepted = false;
+      }
+      assert.equal(accepted, isIP(address) !== 0, address);
+    }
   });
 });
 

@@ -12,10 +12,17 @@ const TILDE = 126;
 /** The bytes a frame of `type` starts with: `{"type":"<type>"`. */
 export const typePrefix = (type: string): Uint8Array => encoder.encode(`{"type":"${type}"`);
 
-/** Whether the payload starts with `prefix` (from `typePrefix`). */
+/** Where the type's value starts in `{"type":"…"`: Python's json.dumps writes a space before it. */
+const VALUE = HEAD.length - 1;
+
+/**
+ * Whether the payload starts with `prefix` (from `typePrefix`), also when a
+ * space follows the colon (`{"type": "…"`), as the Python d-back writes it.
+ */
 export function startsWith(payload: Uint8Array, prefix: Uint8Array): boolean {
-  if (payload.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (payload[i] !== prefix[i]) return false;
+  const shift = payload[VALUE] === 32 ? 1 : 0;
+  if (payload.length < prefix.length + shift) return false;
+  for (let i = 0; i < prefix.length; i++) if (payload[i < VALUE ? i : i + shift] !== prefix[i]) return false;
   return true;
 }
 

@@ -11,6 +11,7 @@ import { largestFile } from "../fixture.ts";
 import { CpuWatch, LoadProc, type RuntimeName } from "../proc.ts";
 import type { HttpConfig } from "../load/http.ts";
 import { findWrk, installWrk, runWrk } from "../load/wrk.ts";
+import { wireBytes } from "../load/wire-bytes.ts";
 import type { Row } from "../report.ts";
 import { startTarget, type TargetName } from "../targets.ts";
 import { inTurns, med, type Runs } from "../compare.ts";
@@ -114,6 +115,46 @@ export async function staticFiles(ctx: Context, runtime: RuntimeName): Promise<R
       }, ceiling ${med(runs, "ceiling", (r) => r.cpu.server).toFixed(2)}`,
     });
   }
+  rows.push(await onTheWire(ctx, runtime, page));
   ctx.detail("static", runtime, { largest, runs: all });
   return rows;
+}
+
+/** What a browser accepts; d-back may compress, the ceiling sends files as they are. */
+const BROWSER_ENCODINGS = "gzip, deflate, br, zstd";
+
+/**
+ * Bytes on the wire for d-zone's page and its script bundle, asked for as a
+ * browser asks (any coding it knows): what a first visit downloads besides
+ * the images. Counted once per target; sizes do not vary between runs.
+ */
+async function onTheWire(ctx: Context, runtime: RuntimeName, page: string): Promise<Row> {
+  const paths = [page, "/static/bundle.js"];
+  const bytes: Record<TargetName, number> = { "d-back": 0, ceiling: 0 };
+  const codings: string[] = [];
+  for (const target of ["d-back", "ceiling"] as const) {
+    const server = await startTarget(target, runtime, { staticDir: ctx.site });
+    try {
+      for (const path of paths) {
+        const got = await wireBytes(server.url, path, BROWSER_ENCODINGS);
+        if (got.status !== 200) throw new Error(`${target} answered ${path} with ${got.status}`);
+        bytes[target] += got.bytes;
+        if (target === "d-back") codings.push(`${path === page ? "page" : "bundle"} ${got.encoding ?? "identity"}`);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  ctx.log(`static ${runtime}: page + bundle on the wire: d-back ${bytes["d-back"]} bytes (${codings.join(", ")}), ceiling ${bytes.ceiling}`);
+  return {
+    scenario: "static",
+    runtime,
+    case: "page + static/bundle.js, Accept-Encoding of a browser",
+    metric: "bytes on the wire",
+    unit: "bytes",
+    higherIsBetter: false,
+    dback: bytes["d-back"],
+    ceiling: bytes.ceiling,
+    note: `heads included; d-back sent ${codings.join(", ")}; the ceiling compresses nothing`,
+  };
 }

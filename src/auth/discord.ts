@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { Id } from "../protocol/user.ts";
 import { secretKey } from "../secret.ts";
 import { ExpiringMap } from "./expiring-map.ts";
+import { isBearerToken } from "./bearer-token.ts";
 import type { Clock } from "./failures.ts";
 
 /** How d-back asks Discord who a sign-in token belongs to. */
@@ -23,16 +24,6 @@ export const DISCORD_API = "https://discord.com/api/v10";
  * `unavailable` failures are Discord's (slow, down, rate limited), not the viewer's.
  */
 export type Identity = { ok: true; id: string; cached: boolean } | { ok: false; unavailable: boolean; reason: string };
-
-/**
- * An OAuth2 bearer token as RFC 6750 writes one (`b64token`): letters,
- * digits and `-._~+/`, then optional `=`. Anything else (CR LF, NUL, spaces)
- * is no token Discord issues, and could not be sent in a header as it is.
- */
-export const BearerToken = v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-._~+/]+=*$/));
-
-/** Whether `token` is shaped like a bearer token (see `BearerToken`). */
-export const isBearerToken = (token: string): boolean => v.is(BearerToken, token);
 
 /** The part of `GET /users/@me` d-back reads. */
 const Me = v.object({ id: Id });

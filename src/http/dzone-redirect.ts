@@ -10,6 +10,14 @@ export async function isDzoneBuild(root: StaticRoot): Promise<boolean> {
 }
 
 /**
+ * Whether a query names `socketURL`. The page is asked for with it on every
+ * load, so the plain spelling is found with a regular expression; only a
+ * query that might spell it escaped is parsed in full.
+ */
+export const hasSocketURL = (search: string): boolean =>
+  /[?&]socketURL(?:[=&]|$)/.test(search) || (search.includes("%") && new URLSearchParams(search).has("socketURL"));
+
+/**
  * d-zone connects to the `socketURL` in its page's query, and otherwise to
  * `wss://<hostname>/ws`: no port, always TLS, so it cannot reach a d-back on
  * plain HTTP or on port 3000. When the root is a d-zone build and its page is
@@ -22,7 +30,7 @@ export function dzoneRedirect(root: StaticRoot, overTls: (c: Context) => boolean
   let dzone: Promise<boolean> | undefined;
   return async (c, next) => {
     const { path, search } = requestPath(c.req.url);
-    if (new URLSearchParams(search).has("socketURL") || !(await (dzone ??= isDzoneBuild(root)))) return next();
+    if (hasSocketURL(search) || !(await (dzone ??= isDzoneBuild(root)))) return next();
     const host = requestHost(c);
     if (!isHostName(host)) return c.text("400 Bad Request: the Host header is missing or not a host name\n", 400);
     const socketURL = `${overTls(c) ? "wss" : "ws"}://${host}/`;

@@ -38,14 +38,25 @@ export const isRootPath = (path: string): boolean =>
  * the same here makes both agree. Only the path is read: the URL's authority, which
  * the runtimes build from the Host header, never takes part.
  */
-export function requestPath(url: string): { path: string; search: string } {
+export function requestPath(url: string): Readonly<{ path: string; search: string }> {
+  if (last?.url === url) return last.resolved;
   const { path, search } = splitRequestUrl(url);
+  let resolved: { path: string; search: string };
   try {
-    return { path: new URL(`http://h${path}`).pathname, search };
+    resolved = { path: new URL(`http://h${path}`).pathname, search };
   } catch {
-    return { path, search };
+    resolved = { path, search };
   }
+  last = { url, resolved };
+  return resolved;
 }
+
+/**
+ * The last URL `requestPath` resolved, and its answer: the router, the d-zone
+ * redirect and the static files each ask for the same request's path in turn,
+ * and a `new URL` for each would cost more than serving a cached file.
+ */
+let last: { url: string; resolved: Readonly<{ path: string; search: string }> } | undefined;
 
 /**
  * A request URL's raw path and query (`?…`, or empty), read as text: `new URL`

@@ -39,17 +39,19 @@ export function serveStatic(root: StaticRoot) {
   return async (c: Context): Promise<Response> => {
     const path = toRootPath(requestPath(c.req.url).path);
     if (path === null) return c.text("400 Bad Request: that path is not allowed\n", 400);
-    const asset = await root.get(path, c.req.header("accept-encoding"));
+    // Straight from the request's headers and into a plain object: on the hot path, hono's accessors and a `Headers` cost more than the file.
+    const request = c.req.raw.headers;
+    const asset = await root.get(path, request.get("accept-encoding") ?? undefined);
     if (!asset) return c.text("404 Not Found\n", 404);
-    const headers = new Headers({
+    const headers: Record<string, string> = {
       "ETag": asset.etag,
       "Cache-Control": "no-cache",
       "X-Content-Type-Options": "nosniff",
-    });
-    if (asset.negotiated) headers.set("Vary", "Accept-Encoding");
-    if (etagMatches(c.req.header("if-none-match"), asset.etag)) return new Response(null, { status: 304, headers });
-    headers.set("Content-Type", asset.type);
-    if (asset.encoding) headers.set("Content-Encoding", asset.encoding);
+    };
+    if (asset.negotiated) headers["Vary"] = "Accept-Encoding";
+    if (etagMatches(request.get("if-none-match") ?? undefined, asset.etag)) return new Response(null, { status: 304, headers });
+    headers["Content-Type"] = asset.type;
+    if (asset.encoding) headers["Content-Encoding"] = asset.encoding;
     return new Response(asset.body, { status: 200, headers });
   };
 }

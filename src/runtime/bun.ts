@@ -86,23 +86,37 @@ export function createBunRuntime(): Runtime {
     return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
   });
 
+  /**
+   * What hono's socket wrapper calls, with its methods on a prototype: a
+   * wrapper built from closures would cost every idle viewer three functions.
+   */
+  class Init {
+    readonly raw: BunSocket;
+    context?: WSContext<BunSocket>;
+    constructor(ws: BunSocket) {
+      this.raw = ws;
+    }
+    send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>) {
+      const ws = this.raw;
+      // Refused before it is queued when it would take the socket past the unsent-data bound.
+      if (backlog && !backlog.fits(this.context!, data, ws.getBufferedAmount())) {
+        return ws.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
+      }
+      ws.send(data);
+      backlog?.sent(this.context!, data, ws.getBufferedAmount());
+    }
+    close(code?: number, reason?: string) {
+      this.raw.close(code, reason);
+    }
+    get readyState() {
+      return this.raw.readyState;
+    }
+  }
+
   const websocket = {
     open(ws: BunSocket) {
-      const context: WSContext<BunSocket> = new Socket<BunSocket>({
-        raw: ws,
-        send: (data) => {
-          // Refused before it is queued when it would take the socket past the unsent-data bound.
-          if (backlog && !backlog.fits(context, data, ws.getBufferedAmount())) {
-            return ws.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
-          }
-          ws.send(data);
-          backlog?.sent(context, data, ws.getBufferedAmount());
-        },
-        close: (code, reason) => ws.close(code, reason),
-        get readyState() {
-          return ws.readyState;
-        },
-      });
+      const init = new Init(ws);
+      const context = init.context = new Socket<BunSocket>(init);
       ws.data.context = context;
       heartbeat?.heard(ws);
       ws.data.events.onOpen?.(new Event("open"), context);

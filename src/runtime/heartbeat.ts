@@ -24,8 +24,10 @@ const ROUND_MS = 500;
  */
 export class Heartbeat<S> {
   #o: HeartbeatOptions<S>;
-  /** When each socket was last heard from, and when it was pinged since (if it was). */
-  #sockets = new Map<S, { heard: number; pinged?: number }>();
+  /** When each socket was last heard from (a number per socket, no object: thousands sit idle). */
+  #heard = new Map<S, number>();
+  /** When the sockets pinged since they were last heard were pinged. */
+  #pinged = new Map<S, number>();
   #timer: ReturnType<typeof setInterval>;
 
   constructor(options: HeartbeatOptions<S>) {
@@ -35,28 +37,32 @@ export class Heartbeat<S> {
 
   /** The socket opened, answered a ping, or sent a frame. */
   heard(socket: S): void {
-    this.#sockets.set(socket, { heard: performance.now() });
+    this.#heard.set(socket, performance.now());
+    this.#pinged.delete(socket);
   }
 
   forget(socket: S): void {
-    this.#sockets.delete(socket);
+    this.#heard.delete(socket);
+    this.#pinged.delete(socket);
   }
 
   close(): void {
     clearInterval(this.#timer);
-    this.#sockets.clear();
+    this.#heard.clear();
+    this.#pinged.clear();
   }
 
   #round(): void {
     const now = performance.now();
     const timeout = this.#o.timeoutSeconds * 1000;
-    for (const [socket, at] of this.#sockets) {
-      if (at.pinged === undefined) {
-        if (now - at.heard < timeout / 2) continue;
-        at.pinged = now;
+    for (const [socket, heard] of this.#heard) {
+      const pinged = this.#pinged.get(socket);
+      if (pinged === undefined) {
+        if (now - heard < timeout / 2) continue;
+        this.#pinged.set(socket, now);
         this.#o.ping(socket);
-      } else if (now - at.heard >= timeout && now - at.pinged >= timeout / 2) {
-        this.#sockets.delete(socket);
+      } else if (now - heard >= timeout && now - pinged >= timeout / 2) {
+        this.forget(socket);
         this.#o.drop(socket);
       }
     }

@@ -1,4 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { after, before } from "node:test";
+import type { Server } from "../../src/mod.ts";
+import { startServer } from "./server.ts";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -35,4 +38,21 @@ export function makeDzoneFolder(): { root: string; site: string; secret: string 
   symlinkSync(secret, join(site, "img", "leak.png"));
   symlinkSync(root, join(site, "up"));
   return { root, site, secret };
+}
+
+/**
+ * For the tests of one `describe` block: a server on a fresh `makeDzoneFolder()`,
+ * started before them and stopped (the folder removed) after them.
+ */
+export function servedDzoneFolder(): { server: Server; folder: ReturnType<typeof makeDzoneFolder> } {
+  const served = {} as { server: Server; folder: ReturnType<typeof makeDzoneFolder> };
+  before(async () => {
+    served.folder = makeDzoneFolder();
+    served.server = await startServer({ staticDir: served.folder.site });
+  });
+  after(async () => {
+    await served.server.stop();
+    rmSync(served.folder.root, { recursive: true, force: true });
+  });
+  return served;
 }

@@ -7,7 +7,7 @@ import { expected } from "./schemas.ts";
  * reads them. The library trusts the gateway: a READY without `d`, an op 9
  * whose `d` is not a boolean or a HELLO without `heartbeat_interval` throws
  * inside its message handler, which nobody awaits, and an unhandled
- * rejection ends the whole process on Deno and on Bun. A payload that fails
+ * rejection ends the whole process on both runtimes. A payload that fails
  * here is dropped before the library sees it (and reported once per kind);
  * the dispatch handlers check each event's `d` on their own (schemas.ts).
  */
