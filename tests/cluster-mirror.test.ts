@@ -26,6 +26,22 @@ function setup() {
 }
 
 describe("cluster mirror", () => {
+  it("tells a writer when its event is applied here, so a PUT's guild is known before the PUT is answered", async () => {
+    const { mirror } = setup();
+    const order: string[] = [];
+    const third = mirror.applied(G, 3).then(() => order.push("3"));
+    const removed = mirror.applied("200", 1).then(() => order.push("gone"));
+    await mirror.applied(G, 1); // already applied: settles at once
+    mirror.receive(step(2));
+    await Promise.resolve();
+    assert.deepEqual(order, [], "event 2 does not settle a wait for 3");
+    mirror.receive(step(3));
+    await third;
+    mirror.guild("200", undefined); // a guild Redis no longer holds: its writers stop waiting
+    await removed;
+    assert.deepEqual(order, ["3", "gone"]);
+  });
+
   it("applies events in sequence and drops one it already has", () => {
     const { state, mirror, heard } = setup();
     for (const s of [2, 3, 3, 2, 4]) mirror.receive(step(s));

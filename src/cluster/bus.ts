@@ -8,7 +8,11 @@ import type { Logger } from "../log.ts";
 import { connect, type Link } from "./connection.ts";
 import { type BusEvent, readBusMessage, Snapshot } from "./messages.ts";
 import { Mirror } from "./mirror.ts";
+import { within } from "../within.ts";
 import { RESTORE, SNAPSHOT, WRITE } from "./scripts.ts";
+
+/** How long a write waits to be applied here before it is acknowledged anyway. */
+const APPLIED_WAIT_MS = 2000;
 
 /** A write refused because the lease it was made under has passed to another holder. */
 export class FencedOutError extends WritesUnavailableError {
@@ -167,7 +171,8 @@ export class ClusterBus implements Writes {
         }
         if (result === -2) throw new FencedOutError(`the ${fence!.name} lease has passed to another instance`);
         this.#failing = false;
-        return undefined;
+        // Read-your-writes: "stored" also means this instance's own State has it (bounded: a lost subscription mends by resync).
+        return within(this.#mirror.applied(guildId, Number(result)), APPLIED_WAIT_MS).then(() => undefined);
       },
     ).catch((error: Error) => {
       this.#counts.dropped++;

@@ -18,6 +18,8 @@ export class Mirror {
   /** Events that arrived while their guild (or, under "*", the world) was being read. */
   #held = new Map<string, BusMessage[]>();
   #resync: (guildId: string) => void;
+  /** Writes of this instance waiting to see their event applied here, per guild: [sequence number, resolve]. */
+  #waiting = new Map<string, [number, () => void][]>();
   /** Gaps seen (each one a resync of a guild). */
   gaps = 0;
 
@@ -30,6 +32,20 @@ export class Mirror {
   /** The number of the last event applied to a guild (0 when none). */
   seq(guildId: string): number {
     return this.#seq.get(guildId) ?? 0;
+  }
+
+  /**
+   * Settles once this replica has applied the guild's event `seq` (or a
+   * picture that includes it), so a producer that was told "stored" can
+   * read its own write here at once: a PUT then an event for that guild.
+   */
+  applied(guildId: string, seq: number): Promise<void> {
+    if ((this.#seq.get(guildId) ?? 0) >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      let list = this.#waiting.get(guildId);
+      if (!list) this.#waiting.set(guildId, list = []);
+      list.push([seq, resolve]);
+    });
   }
 
   /** Holds every event from now until `world` is called: the whole world is being read. */
@@ -52,6 +68,7 @@ export class Mirror {
     }
     this.#seq.set(message.g, message.s);
     this.#apply(message.g, message.e);
+    this.#reached(message.g, message.s);
   }
 
   /** The whole world as Redis holds it: State is made equal to it (viewers get the differences). */
@@ -59,6 +76,8 @@ export class Mirror {
     this.#state.setGuilds(guilds.map((g) => g.info));
     this.#seq.clear();
     for (const guild of guilds) this.#put(guild);
+    // Guilds Redis no longer holds: nothing more will come for them.
+    for (const guildId of [...this.#waiting.keys()]) if (!this.#seq.has(guildId)) this.#reached(guildId, Infinity);
     this.#replay("*");
   }
 
@@ -68,6 +87,7 @@ export class Mirror {
     else {
       this.#seq.delete(guildId);
       this.#state.removeGuild(guildId);
+      this.#reached(guildId, Infinity);
     }
     this.#replay(guildId);
   }
@@ -81,6 +101,16 @@ export class Mirror {
     const guild = this.#state.putGuild(snapshot.info, snapshot.members);
     if (snapshot.cid !== undefined && snapshot.cid !== guild.ownClientId) this.#state.clientId(snapshot.guildId, snapshot.cid);
     this.#seq.set(snapshot.guildId, snapshot.seq);
+    this.#reached(snapshot.guildId, snapshot.seq);
+  }
+
+  /** Lets go the writes waiting for a guild's events up to `seq`. */
+  #reached(guildId: string, seq: number): void {
+    const list = this.#waiting.get(guildId);
+    if (!list) return;
+    const still = list.filter(([wanted, resolve]) => wanted <= seq ? (resolve(), false) : true);
+    if (still.length) this.#waiting.set(guildId, still);
+    else this.#waiting.delete(guildId);
   }
 
   #replay(key: string): void {

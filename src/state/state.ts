@@ -122,7 +122,7 @@ export class State {
     if (!guild) {
       const created = new Guild(info, this.#fallbackClientId);
       this.#guilds.set(info.guildId, created);
-      this.#reindex();
+      this.#indexNew(created);
       return created;
     }
     const old = guild.info;
@@ -131,6 +131,17 @@ export class State {
       this.#reindex();
     }
     return guild;
+  }
+
+  /**
+   * What `#reindex` would make of the index after `guild` was added last, in
+   * constant time: a source adding thousands of guilds one by one must not
+   * walk the whole list for each.
+   */
+  #indexNew(guild: Guild): void {
+    if (!this.#byId.has(guild.info.id)) this.#byId.set(guild.info.id, guild);
+    if (!this.#default || (guild.info.default && !this.#default.info.default)) this.#default = guild;
+    this.#listFrame = undefined;
   }
 
   /** Rebuilds the short-id index and the default guild (the first marked default, else the first). */

@@ -86,6 +86,9 @@ export class FakeGateway {
   readonly received: { conn: number; op: number; d: unknown; at: number }[] = [];
   /** The next op 8 is answered with RATE_LIMITED and this retry_after (seconds). */
   rateLimitNext: number | undefined;
+  /** Answers to op 8 send only this many chunks; the rest wait in `heldChunks` until `releaseChunks()` (members still loading). */
+  holdChunksAfter: number | undefined;
+  readonly heldChunks: unknown[] = [];
   #sessions = new Map<string, Session>();
   #current: Session | undefined;
   #conns = 0;
@@ -250,6 +253,11 @@ export class FakeGateway {
     session.peer?.send(JSON.stringify({ op: 0, t, s, d }));
   }
 
+  /** Sends the member chunks `holdChunksAfter` kept back. */
+  releaseChunks(): void {
+    for (const d of this.heldChunks.splice(0)) this.dispatch("GUILD_MEMBERS_CHUNK", d);
+  }
+
   /** Sends any text or payload as it is on the current connection (no sequence number added): a buggy or hostile gateway. */
   sendRaw(payload: unknown): void {
     this.#current?.peer?.send(typeof payload === "string" ? payload : JSON.stringify(payload));
@@ -350,14 +358,16 @@ export class FakeGateway {
     const count = Math.max(1, Math.ceil(members.length / size));
     for (let i = 0; i < count; i++) {
       const part = members.slice(i * size, (i + 1) * size);
-      this.dispatch("GUILD_MEMBERS_CHUNK", {
+      const chunk = {
         guild_id: g.id,
         members: part,
         chunk_index: i,
         chunk_count: count,
         nonce: d.nonce,
         ...(d.presences ? { presences: this.#presences(g, part.map((m) => m.user.id)) } : {}),
-      });
+      };
+      if (this.holdChunksAfter !== undefined && i >= this.holdChunksAfter) this.heldChunks.push(chunk);
+      else this.dispatch("GUILD_MEMBERS_CHUNK", chunk);
     }
   }
 

@@ -68,23 +68,31 @@ const handlers: Record<string, Handler> = {
       source.inviteLogged = true;
       source.log.info("the bot is in no guild yet: open this URL to add it to one", { url: inviteUrl(ready.application.id) });
     }
-    source.publish();
+    source.publishAll();
   },
 
   GUILD_CREATE(source, d) {
     const g = read(source, S.GuildCreate, d, "GUILD_CREATE");
     if (g.unavailable || !source.allowed(g.id)) return;
     source.expected.delete(g.id);
-    const roster = source.roster(g.id, g.name);
-    for (const role of g.roles) roster.setRole(role);
-    for (const member of g.members) roster.setMember(member);
-    applyPresences(roster, g.presences);
-    for (const c of [...g.channels, ...g.threads]) if (c.name) roster.channels.set(c.id, c.name);
-    source.rosters.set(g.id, roster);
-    source.complete.delete(g.id);
-    source.publish();
     // A large guild's GUILD_CREATE carries only some members: ask for all, and settle when they are in.
     const large = g.large === true || (g.member_count !== undefined && g.member_count > g.members.length);
+    const known = source.rosters.get(g.id);
+    if (large && known && (source.complete.has(g.id) || source.requests.active(g.id))) {
+      // The same guild again in this session (a gateway may repeat it): what is loaded, or loading, stays.
+      // Starting over would throw the members away and wait out the request interval again, each time.
+      change(source, g.id, [...known.members.keys(), ...g.members.map((m) => m.user.id)], (r) => fillRoster(r, g));
+      if (known.name !== g.name) {
+        known.name = g.name;
+        source.show(g.id, g.name);
+      }
+      return;
+    }
+    const roster = source.roster(g.id, g.name);
+    fillRoster(roster, g);
+    source.rosters.set(g.id, roster);
+    source.complete.delete(g.id);
+    source.show(g.id, g.name);
     if (large) source.requests.request(g.id);
     else source.settle(g.id);
   },
@@ -121,7 +129,7 @@ const handlers: Record<string, Handler> = {
     }
     if (roster.name !== g.name) {
       roster.name = g.name;
-      source.publish();
+      source.show(g.id, g.name);
     }
   },
 
@@ -199,6 +207,15 @@ const handlers: Record<string, Handler> = {
   THREAD_CREATE: channelChange,
   THREAD_UPDATE: channelChange,
 };
+
+/** What a GUILD_CREATE says about a guild: roles, the members it carries, their presences, channel names. */
+function fillRoster(roster: Roster, g: S.GuildCreate): void {
+  roster.roles.clear();
+  for (const role of g.roles) roster.setRole(role);
+  for (const member of g.members) roster.setMember(member);
+  applyPresences(roster, g.presences);
+  for (const c of [...g.channels, ...g.threads]) if (c.name) roster.channels.set(c.id, c.name);
+}
 
 function roleChange(source: DiscordSource, d: unknown): void {
   const { guild_id, role } = read(source, S.RoleChange, d, "GUILD_ROLE_UPDATE");

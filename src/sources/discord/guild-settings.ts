@@ -10,7 +10,7 @@ import { jsonRecord, strictJsonObject } from "../../json-object.ts";
 const Snowflake = v.pipe(v.string("must be a string"), v.regex(/^\d{1,32}$/, "must be a Discord id (digits)"));
 
 /** What d-zone asks for when it names no guild; a guild's short id must never be it. */
-const DEFAULT_REQUEST = "default";
+export const DEFAULT_REQUEST = "default";
 
 /** d-zone's `?s=` value: short, readable, safe in a URL. */
 export const ShortId = v.pipe(
@@ -110,7 +110,8 @@ export function slug(name: string): string {
  * coming back never moves another. The result does not depend on the order
  * the guilds arrive in, so it is stable across restarts. Slug clashes go to
  * the guild with the smaller (older) id; the others get the end of their id
- * added, as few digits as make it unique (at least four).
+ * added, as few digits as make it unique (at least four). `ShortIdBook`
+ * (short-ids.ts) keeps the same answer up to date one guild at a time.
  */
 export function shortIds(guilds: Iterable<{ guildId: string; name: string }>, settings: DiscordSettings): Map<string, string> {
   const ids = new Map<string, string>();
@@ -138,13 +139,13 @@ export function shortIds(guilds: Iterable<{ guildId: string; name: string }>, se
 }
 
 /** `base`, then `base-` and more and more of the guild id's last digits, then numbered. */
-function* candidates(base: string, guildId: string): Generator<string> {
+export function* candidates(base: string, guildId: string): Generator<string> {
   yield base;
   for (let n = Math.min(4, guildId.length); n < guildId.length; n++) yield `${base}-${guildId.slice(-n)}`;
   for (let k = 1;; k++) yield k === 1 ? `${base}-${guildId}` : `${base}-${guildId}-${k}`;
 }
 
 /** Snowflakes compare as numbers; compare them as digit strings without BigInt. */
-function compareIds(a: string, b: string): number {
+export function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -52,6 +52,11 @@ export class MemberRequests {
     this.#timers.set(guildId, setTimeout(() => this.#fire(guildId), wait));
   }
 
+  /** A request for the guild is waiting for the limits or its chunks are still coming. */
+  active(guildId: string): boolean {
+    return this.#timers.has(guildId) || this.#pending.has(guildId);
+  }
+
   /**
    * Discord refused a request: try again after `retryAfterSeconds`, taken as
    * at most `MAX_RETRY_AFTER_S` (Discord's are seconds; a timer past 2^31 ms

@@ -4,7 +4,8 @@ import type { PresenceData } from "../../protocol/events.ts";
 import type { Writes } from "../../state/writes.ts";
 import { createLogger, type Logger } from "../../log.ts";
 import type { DataSource } from "../source.ts";
-import { DiscordSettings, guildAllowed, guildSettings, shortIds } from "./guild-settings.ts";
+import { compareIds, DiscordSettings, guildAllowed, guildSettings } from "./guild-settings.ts";
+import { ShortIdBook } from "./short-ids.ts";
 import { DiscordFatalError } from "./fatal.ts";
 import { GatewaySession } from "./gateway.ts";
 import { MemberRequests } from "./member-requests.ts";
@@ -74,12 +75,18 @@ export class DiscordSource implements DataSource {
   /** Dispatches dropped and items left out, logged once per event name per interval: a broken gateway must not flood the log. */
   #refused: RepeatedLines;
   #leftOut: RepeatedLines;
-  #list: readonly GuildInfo[] = [];
+  /** Short ids of the guilds in `rosters`, kept up to date guild by guild. */
+  #shortIds: ShortIdBook;
+  /** What state was last told about each guild. */
+  #infos = new Map<string, GuildInfo>();
+  /** `servers()`, sorted once per change of the list (the same array until then tells World nothing changed). */
+  #list: readonly GuildInfo[] | undefined;
 
   constructor(state: Writes, options: DiscordSourceOptions) {
     this.state = state;
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
+    this.#shortIds = new ShortIdBook(this.settings);
     this.log = redactedLog(options.log ?? createLogger("silent"), options.token);
     this.meter = options.meter ?? noMeter;
     this.#refused = new RepeatedLines(this.log, "warn", "discord event not applied", undefined, "event");
@@ -100,7 +107,7 @@ export class DiscordSource implements DataSource {
   }
 
   servers(): readonly GuildInfo[] {
-    return this.#list;
+    return this.#list ??= [...this.#infos.values()].sort((a, b) => compareIds(a.guildId, b.guildId));
   }
 
   users(guildId: string): Members {
@@ -164,7 +171,7 @@ export class DiscordSource implements DataSource {
   /** All of a guild's members are known: state takes them whole, and viewers get only what changed. */
   settle(guildId: string): void {
     const roster = this.rosters.get(guildId);
-    const info = this.#list.find((i) => i.guildId === guildId);
+    const info = this.#infos.get(guildId);
     if (!roster || !info) return;
     // Statuses of people who turned out not to be members (presences that came while the list was loading).
     for (const uid of roster.statuses.keys()) if (!roster.members.has(uid)) roster.statuses.delete(uid);
@@ -176,26 +183,44 @@ export class DiscordSource implements DataSource {
     }
   }
 
-  /** Rebuilds the guild list (names, short ids, default) after guilds came, went or were renamed, and tells state. */
-  publish(): void {
-    const ids = shortIds([...this.rosters.values()].map((r) => ({ guildId: r.guildId, name: r.name })), this.settings);
+  /**
+   * Tells state about a guild that came or was renamed, and about the guilds
+   * whose short id that moved. Each GUILD_CREATE costs only its own guild
+   * (and the rare guild it displaces), never the whole list: thousands of
+   * guilds arriving after READY would otherwise take seconds.
+   */
+  show(guildId: string, name: string): void {
+    const moved = this.#shortIds.set(guildId, name);
+    this.#put(guildId);
+    for (const id of moved) if (id !== guildId) this.#put(id);
+  }
+
+  /** Tells state about every guild again (READY: the application, hence the client id, is known now). */
+  publishAll(): void {
+    for (const guildId of this.rosters.keys()) this.#put(guildId);
+  }
+
+  /** Writes a guild's info to state when it differs from what state has. */
+  #put(guildId: string): void {
+    const roster = this.rosters.get(guildId);
+    const id = this.#shortIds.get(guildId);
+    if (!roster || id === undefined) return;
+    const s = guildSettings(this.settings, guildId);
     const clientId = this.#options.clientId ? undefined : this.applicationId;
-    const list = [...this.rosters.values()]
-      .sort((a, b) => a.guildId.length - b.guildId.length || (a.guildId < b.guildId ? -1 : 1))
-      .map((r): GuildInfo => {
-        const s = guildSettings(this.settings, r.guildId);
-        return {
-          guildId: r.guildId,
-          id: ids.get(r.guildId)!,
-          name: r.name,
-          default: s.default,
-          passworded: s.passworded,
-          ...(s.password !== undefined ? { password: s.password } : {}),
-          ...(clientId ? { clientId } : {}),
-        };
-      });
-    this.#list = list;
-    for (const info of list) this.state.putGuild(info);
+    const info: GuildInfo = {
+      guildId,
+      id,
+      name: roster.name,
+      default: s.default,
+      passworded: s.passworded,
+      ...(s.password !== undefined ? { password: s.password } : {}),
+      ...(clientId ? { clientId } : {}),
+    };
+    const old = this.#infos.get(guildId);
+    if (old && old.id === info.id && old.name === info.name && old.clientId === info.clientId) return;
+    this.#infos.set(guildId, info);
+    this.#list = undefined;
+    this.state.putGuild(info);
   }
 
   /** The bot left the guild (or it is no longer allowed): gone from the list, its viewers told. */
@@ -204,7 +229,9 @@ export class DiscordSource implements DataSource {
     this.complete.delete(guildId);
     this.expected.delete(guildId);
     this.requests.forget(guildId);
-    this.publish();
+    this.#infos.delete(guildId);
+    this.#list = undefined;
+    for (const id of this.#shortIds.delete(guildId)) this.#put(id);
     this.state.removeGuild(guildId);
   }
 
