@@ -24,6 +24,7 @@ const Flags = v.object({
   churn: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number))),
   idle: v.optional(Count),
   "guild-members": v.optional(Count),
+  "cluster-viewers": v.optional(Count),
   deliveries: v.optional(Count),
   window: v.optional(Count),
   batch: v.optional(Count),
@@ -62,6 +63,8 @@ export interface Options {
   idle: number;
   /** Discord member chunks: members of the guild loaded through them. */
   guildMembers: number;
+  /** Cluster: viewers of the one guild, split over three instances (rounded down to a multiple of 3). */
+  clusterViewers: number;
   /** Static: seconds per path. */
   staticSeconds: number;
   coldRuns: number;
@@ -96,6 +99,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --churn N          join storm: presences/s during a second storm (default 50; 0 for none)
   --idle N           idle memory: viewers (default 5000; quick 1000)
   --guild-members N  chunks: members of the guild d-back loads through gateway member chunks (default 100000; quick 10000)
+  --cluster-viewers N  cluster: viewers, split a third per instance in the 3-instance setup (default 3000; quick 300)
   --static-dir DIR   static: serve this folder (default: a generated d-zone-shaped folder)
   --python-dback PATH  original: a checkout of the Python d-back (NNTin/d-back) to measure d-back against,
                      with Debian's python3-websockets (skipped without it)
@@ -120,6 +124,7 @@ export function parseOptions(argv: string[]): Options {
       churn: { type: "string" },
       idle: { type: "string" },
       "guild-members": { type: "string" },
+      "cluster-viewers": { type: "string" },
       deliveries: { type: "string" },
       window: { type: "string" },
       batch: { type: "string" },
@@ -158,6 +163,7 @@ export function parseOptions(argv: string[]): Options {
     churn: f.churn ?? 50,
     idle: f.idle ?? (quick ? 1000 : 5000),
     guildMembers: f["guild-members"] ?? (quick ? 10_000 : 100_000),
+    clusterViewers: Math.max(3, Math.floor((f["cluster-viewers"] ?? (quick ? 300 : 3000)) / 3) * 3),
     staticSeconds: quick ? 1 : 5,
     coldRuns: quick ? 1 : 5,
     staticDir: f["static-dir"],

@@ -1,9 +1,9 @@
 /**
  * Several instances through Redis against one instance alone, in the same
- * run: the same viewers of one guild (3 000 by default, the first --sizes
- * figure above 1 000 otherwise), fed at 50 events/s through the ingest
- * WebSocket of the first instance, with latency from the producer's send
- * stamp to each viewer's receipt. Three setups, each measured in turn:
+ * run: the same viewers of one guild (--cluster-viewers, 3 000 by default),
+ * fed at 50 events/s through the ingest WebSocket of the first instance, with
+ * latency from the producer's send stamp to each viewer's receipt. Three
+ * setups, each measured in turn:
  *
  *   alone     1 instance × all viewers, no Redis (the "ceiling" column)
  *   hop       1 instance × all viewers, --redis: every event goes to Redis and back (the Redis hop)
@@ -17,7 +17,7 @@ import { startProducer } from "../feed.ts";
 import { putGuild, SHORT_ID } from "../fixture.ts";
 import { CpuWatch, type LoadProc, type RuntimeName, ServerProc, sleep } from "../proc.ts";
 import type { Row } from "../report.ts";
-import { merge, quantile } from "../stats.ts";
+import { median, merge, quantile } from "../stats.ts";
 import { targetCommand } from "../targets.ts";
 import { RedisServer } from "../../tests/helpers/redis.ts";
 import type { Context } from "./context.ts";
@@ -110,7 +110,7 @@ async function measure(ctx: Context, runtime: RuntimeName, setup: Setup, viewers
 }
 
 export async function cluster(ctx: Context, runtime: RuntimeName): Promise<Row[]> {
-  const viewers = ctx.options.quick ? 300 : 3000;
+  const viewers = ctx.options.clusterViewers;
   const count = Math.round(50 * ctx.options.pacedSeconds);
   const runs: Record<Setup, Run[]> = { alone: [], hop: [], cluster: [] };
   for (let round = 0; round < ctx.options.repeat; round++) {
@@ -125,10 +125,8 @@ export async function cluster(ctx: Context, runtime: RuntimeName): Promise<Row[]
     }
   }
   ctx.detail("cluster", runtime, { viewers, count, runs });
-  const med = (setup: Setup, pick: (r: Run) => number) => {
-    const xs = runs[setup].map(pick).sort((a, b) => a - b);
-    return xs[Math.floor(xs.length / 2)]!;
-  };
+  // The same median as every other scenario (the mean of the middle two for an even count).
+  const med = (setup: Setup, pick: (r: Run) => number) => median(runs[setup].map(pick));
   const rows: Row[] = [];
   for (const setup of ["hop", "cluster"] as const) {
     const base = { scenario: "cluster 50/s", runtime, case: setup === "hop" ? `1 × ${viewers} via Redis` : `3 × ${viewers / 3} via Redis` };
