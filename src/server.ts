@@ -29,7 +29,7 @@ import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
 import { FailureLimiter } from "./auth/failures.ts";
 import type { Writes } from "./state/writes.ts";
-import { Cluster } from "./cluster/cluster.ts";
+import type { Cluster } from "./cluster/cluster.ts";
 import { SharedGuilds } from "./cluster/shared-guilds.ts";
 
 /** A broadcast payload that failed validation; the message names the field. */
@@ -62,7 +62,7 @@ export class Server {
   #cluster: Cluster | undefined;
   /** Where the sources write: State itself, or the cluster bus that feeds every instance's State. */
   #writes: Writes;
-  #sources: Lineup;
+  #sources!: Lineup;
   #world: World | undefined;
   #doorway: Doorway;
   #startedAt = Date.now();
@@ -83,9 +83,7 @@ export class Server {
     const { log, meter, limits, hub } = this;
     this.#doorway = new Doorway({ runtime, hub, log, meter, limits, world: () => this.world });
     this.state = new State(this.hub, options.discord?.clientId);
-    if (options.cluster) this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });
-    this.#writes = this.#cluster?.bus ?? this.state;
-    this.#sources = new Lineup(options, this.state, this.#cluster, log, meter);
+    this.#writes = this.state;
     this.root = options.staticRoot ??
       (options.staticDir ? new DirectoryRoot(options.staticDir, runtime.openFile) : builtinRoot(VERSION));
   }
@@ -214,6 +212,7 @@ export class Server {
     if (this.#world) throw new Error("d-back: the server is already started");
     const tls = this.#options.tls;
     if (tls) checkTls(tls);
+    await this.#gather();
     await this.#sources.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
     const source = await this.#sources.source(this.#callbacks);
@@ -316,6 +315,17 @@ export class Server {
     await this.#admin?.stop();
     this.#listening = undefined;
     this.#ingestRefused?.close();
+  }
+
+  /** The cluster (its Redis client loaded only when asked for) and the sources that feed this server. */
+  async #gather(): Promise<void> {
+    const options = this.#options;
+    if (options.cluster && !this.#cluster) {
+      const { Cluster } = await import("./cluster/cluster.ts");
+      this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });
+      this.#writes = this.#cluster.bus;
+    }
+    this.#sources = new Lineup(options, this.state, this.#cluster, this.log, this.meter);
   }
 
   #register<K extends keyof Callbacks>(name: K, callback: Callbacks[K]): this {
