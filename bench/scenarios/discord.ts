@@ -45,7 +45,7 @@ async function startBot(ctx: Context, runtime: RuntimeName, config: Omit<Discord
 }
 
 async function measureDiscord(ctx: Context, runtime: RuntimeName, viewers: number, count: number, warm: number): Promise<Run> {
-  const { gateway, server } = await startBot(ctx, runtime, { members: GUILD_SIZE, count, warm, window: Math.max(64, Math.floor(ctx.options.window / viewers)), chunkSize: 1000 });
+  const { gateway, server } = await startBot(ctx, runtime, { members: GUILD_SIZE, count, warm, window: Math.max(ctx.options.batch, Math.floor(ctx.options.window / viewers)), batch: ctx.options.batch, chunkSize: 1000 });
   let crowd: Crowd | undefined;
   try {
     await server.ready();
@@ -125,7 +125,7 @@ export async function discordChunks(ctx: Context, runtime: RuntimeName): Promise
   for (let round = 0; round < ctx.options.repeat; round++) {
     await quiet(ctx);
     ctx.log(`chunks ${runtime}: a guild of ${size} members through member chunks (round ${round + 1})`);
-    const { gateway, server, started } = await startBot(ctx, runtime, { members: size, count: 0, warm: 0, window: 1, chunkSize: 1000 });
+    const { gateway, server, started } = await startBot(ctx, runtime, { members: size, count: 0, warm: 0, window: 1, batch: 1, chunkSize: 1000 });
     try {
       await server.ready();
       await loaded(server, 300_000);
