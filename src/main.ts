@@ -7,7 +7,9 @@ import process from "node:process";
 import { ConfigError, parseCommand, UsageError } from "./cli/parse.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
-import { createServer, type Server } from "./mod.ts";
+// Not from mod.ts: the library's face also carries the mock world, which a server fed by others never loads.
+import { createServer } from "./create-server.ts";
+import type { Server } from "./server.ts";
 import { AddressInUseError, ListenError } from "./runtime/types.ts";
 import { TlsError } from "./tls.ts";
 import { exitAfterSignal, underWatcher } from "./cli/exit.ts";

@@ -1,7 +1,7 @@
 import process from "node:process";
 import type { ServerOptions } from "./server-options.ts";
 export type { ServerOptions } from "./server-options.ts";
-import * as v from "valibot";
+import type * as v from "valibot";
 import type { Logger } from "./log.ts";
 import { createLogger } from "./log.ts";
 import { RepeatedLines } from "./log-repeats.ts";
@@ -14,16 +14,15 @@ import type { Callbacks } from "./sources/library/callbacks.ts";
 import { Lineup } from "./sources/lineup.ts";
 import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
-import { describeIssue } from "./protocol/issues.ts";
 import { createApp } from "./http/app.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
-import { checkTls, validTo } from "./tls.ts";
+import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
-import { Admin } from "./admin/admin.ts";
+import { AdminPort } from "./admin/admin-port.ts";
 import { within } from "./within.ts";
 import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
@@ -31,17 +30,8 @@ import { FailureLimiter } from "./auth/failures.ts";
 import type { Writes } from "./state/writes.ts";
 import type { Cluster } from "./cluster/cluster.ts";
 import { SharedGuilds } from "./cluster/shared-guilds.ts";
-
-/** A broadcast payload that failed validation; the message names the field. */
-export class InvalidPayloadError extends TypeError {
-  override name = "InvalidPayloadError";
-}
-
-const check = <S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> => {
-  const result = v.safeParse(schema, value);
-  if (!result.success) throw new InvalidPayloadError(`${what}: ${describeIssue(result.issues[0])}`);
-  return result.output;
-};
+import { checkPayload as check } from "./payload-check.ts";
+export { InvalidPayloadError } from "./payload-check.ts";
 
 /**
  * One d-back server: state, hub, data source and HTTP app, bound to a
@@ -56,7 +46,7 @@ export class Server {
   readonly limits: Readonly<Limits>;
   /** Where the core counts what happens (the admin listener's metrics, or nothing). */
   readonly meter: Meter;
-  #admin: Admin | undefined;
+  #admin: AdminPort | undefined;
   #options: ServerOptions;
   #callbacks: Callbacks;
   #cluster: Cluster | undefined;
@@ -75,7 +65,7 @@ export class Server {
     this.#options = options;
     this.#callbacks = { ...options.callbacks };
     const logger = options.logger ?? createLogger("info");
-    this.#admin = options.admin && new Admin(this, options.admin);
+    this.#admin = options.admin && new AdminPort(this, options.admin);
     this.log = this.#admin?.recent.wrap(logger) ?? logger;
     this.meter = this.#admin?.meter ?? noMeter;
     this.limits = withDefaults(options.limits);
@@ -211,7 +201,7 @@ export class Server {
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
     const tls = this.#options.tls;
-    if (tls) checkTls(tls);
+    const validTo = tls && await checkTls(tls);
     await this.#gather();
     await this.#sources.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
@@ -285,7 +275,7 @@ export class Server {
       source: world.source.name,
       ingest: ingest ? "on" : "off",
       static: this.root.description,
-      tls: tls ? `until ${validTo(tls.cert)}` : "off",
+      tls: validTo ? `until ${validTo}` : "off",
       admin: this.#admin?.url ?? "off",
       version: VERSION,
     });
@@ -317,9 +307,10 @@ export class Server {
     this.#ingestRefused?.close();
   }
 
-  /** The cluster (its Redis client loaded only when asked for) and the sources that feed this server. */
+  /** The admin listener and the cluster (each loaded only when asked for) and the sources that feed this server. */
   async #gather(): Promise<void> {
     const options = this.#options;
+    await this.#admin?.load();
     if (options.cluster && !this.#cluster) {
       const { Cluster } = await import("./cluster/cluster.ts");
       this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });

@@ -22,14 +22,15 @@ export interface AdminOptions {
  */
 export class Admin {
   readonly meter: PrometheusMeter;
-  readonly recent = new RecentLog();
+  readonly recent: RecentLog;
   #server: Server;
   #options: AdminOptions;
   #listening: Listening | undefined;
   #lag: EventLoopLag | undefined;
 
-  constructor(server: Server, options: AdminOptions) {
+  constructor(server: Server, options: AdminOptions, recent = new RecentLog()) {
     this.#server = server;
+    this.recent = recent;
     this.#options = options;
     this.meter = new PrometheusMeter({ version: VERSION, runtime: server.runtime.name });
   }
