@@ -2,9 +2,7 @@ import process from "node:process";
 import type { ServerOptions } from "./server-options.ts";
 export type { ServerOptions } from "./server-options.ts";
 import type * as v from "valibot";
-import type { Logger } from "./log.ts";
-import { createLogger } from "./log.ts";
-import { RepeatedLines } from "./log-repeats.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
@@ -12,13 +10,10 @@ import { World } from "./world.ts";
 import { Doorway } from "./doorway.ts";
 import type { Callbacks } from "./sources/library/callbacks.ts";
 import { Lineup } from "./sources/lineup.ts";
-import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
-import { createApp } from "./http/app.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
-import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
@@ -29,8 +24,9 @@ import { type Limits, withDefaults } from "./limits.ts";
 import { FailureLimiter } from "./auth/failures.ts";
 import type { Writes } from "./state/writes.ts";
 import type { Cluster } from "./cluster/cluster.ts";
-import { SharedGuilds } from "./cluster/shared-guilds.ts";
 import { checkPayload as check } from "./payload-check.ts";
+import { serverApp } from "./server-app.ts";
+import type { RepeatedLines } from "./log-repeats.ts";
 export { InvalidPayloadError } from "./payload-check.ts";
 
 /**
@@ -213,32 +209,14 @@ export class Server {
       discord: { identify: async (token) => (await identity()).identify(token) },
       failures: new FailureLimiter(signInLimits, now),
     }, this.meter);
-    const ingest = this.#options.ingest;
-    const ingestMaxBytes = ingest?.maxBytes ?? 1024 * 1024;
-    const app = createApp({
-      version: VERSION,
-      root: this.root,
+    const { app, ingestRefused, ingestMaxBytes } = serverApp(this, this.#options, {
       upgrade: this.#doorway.upgrade(),
-      health: () => this.health(),
-      readiness: () => this.readiness(),
-      ingest: ingest && this.#sources.ingest
-        ? ingestRoutes({
-          token: ingest.token,
-          maxBytes: ingestMaxBytes,
-          state: this.state,
-          writes: this.#writes,
-          source: this.#cluster ? new SharedGuilds(this.state) : this.#sources.ingest,
-          upgradeWebSocket: this.runtime.upgradeWebSocket,
-          log: this.log,
-          meter: this.meter,
-          remoteAddress: (c) => this.runtime.remoteAddress(c),
-          refused: this.#ingestRefused = new RepeatedLines(this.log, "warn", "ingest request refused: missing or wrong bearer token"),
-        })
-        : ingestOff(),
-      staticOverride: this.#callbacks.onStaticRequest,
-      overTls: (c) => cameOverTls(c, isTrustedProxy(this.runtime.remoteAddress(c), this.#options.trustProxy ?? [])),
-      log: this.log,
+      ingest: this.#sources.ingest,
+      writes: this.#writes,
+      clustered: !!this.#cluster,
+      callbacks: this.#callbacks,
     });
+    this.#ingestRefused = ingestRefused;
     this.#cluster?.start();
     this.#sources.start();
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
@@ -250,12 +228,7 @@ export class Server {
         fetch: app.fetch,
         tls,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: {
-          maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
-          maxBufferedBytes,
-          idleTimeoutSeconds,
-          headerTimeoutSeconds,
-        },
+        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingestMaxBytes), maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds },
         warn: (message, fields) => this.log.warn(message, fields),
       });
     } catch (error) {
@@ -273,7 +246,7 @@ export class Server {
       url: this.url,
       runtime: this.runtime.name,
       source: world.source.name,
-      ingest: ingest ? "on" : "off",
+      ingest: ingestMaxBytes ? "on" : "off",
       static: this.root.description,
       tls: validTo ? `until ${validTo}` : "off",
       admin: this.#admin?.url ?? "off",
