@@ -39,7 +39,7 @@ export function serverApp(
   parts: AppParts,
 ): { app: Hono; ingestRefused?: RepeatedLines; ingestMaxBytes: number } {
   const { runtime, log } = server;
-  const ingest = options.ingest && parts.ingest ? options.ingest : undefined;
+  const ingest = options.ingest && parts.ingest ? { ...options.ingest, guilds: parts.ingest } : undefined;
   const ingestRefused = ingest && new RepeatedLines(log, "warn", "ingest request refused: missing or wrong bearer token");
   const app = createApp({
     version: VERSION,
@@ -53,7 +53,7 @@ export function serverApp(
         maxBytes: ingest.maxBytes ?? INGEST_MAX_BYTES,
         state: server.state,
         writes: parts.writes,
-        source: parts.clustered ? new SharedGuilds(server.state) : parts.ingest!,
+        source: parts.clustered ? new SharedGuilds(server.state) : ingest.guilds,
         upgradeWebSocket: runtime.upgradeWebSocket,
         log,
         meter: server.meter,

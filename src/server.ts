@@ -246,7 +246,7 @@ export class Server {
       url: this.url,
       runtime: this.runtime.name,
       source: world.source.name,
-      ingest: ingestMaxBytes ? "on" : "off",
+      ingest: this.#options.ingest ? "on" : "off",
       static: this.root.description,
       tls: validTo ? `until ${validTo}` : "off",
       admin: this.#admin?.url ?? "off",
