@@ -48,6 +48,9 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/** The public port (viewers, pages, ingest) or the admin listener (metrics, operator page). */
+export type Listener = "public" | "admin";
+
 /**
  * Thrown by `listen` when the address cannot be bound for a reason other than
  * a taken port: `not-local` (no interface of this machine has it, e.g.
@@ -56,6 +59,8 @@ export interface Listening {
  */
 export class ListenError extends Error {
   override name = "ListenError";
+  /** Which of d-back's listeners failed; the admin listener marks its own, so the operator is told the right flag. */
+  listener: Listener = "public";
   constructor(readonly hostname: string, readonly port: number, readonly reason: "not-local" | "unusable", readonly detail: string) {
     super(`cannot listen on ${hostname}:${port}: ${detail}`);
   }
@@ -64,6 +69,8 @@ export class ListenError extends Error {
 /** Thrown by `listen` when another process holds the port. */
 export class AddressInUseError extends Error {
   override name = "AddressInUseError";
+  /** As `ListenError.listener`. */
+  listener: Listener = "public";
   constructor(readonly hostname: string, readonly port: number) {
     super(`${hostname}:${port} is already in use`);
   }
