@@ -1,5 +1,4 @@
 import { Viewer, type ViewerContext } from "./viewer.ts";
-import type { RateLimit } from "./rate-limit.ts";
 import type { Ticket } from "./admission.ts";
 import type { Logger } from "./log.ts";
 import type { Meter } from "./metrics/meter.ts";
@@ -10,13 +9,11 @@ export interface Lobby {
   readonly context: ViewerContext;
   readonly log: Logger;
   readonly meter: Meter;
-  /** A new viewer's rate limit. */
-  rate(): RateLimit;
   nextId(): number;
   /** Holds the connection's place until the runtime says the connection is really gone, not just closed. */
   holdUntilGone(socket: Viewer["socket"], ticket: Ticket): void;
   /** Counts an open viewer in; false when the server is stopping (the viewer is then sent away). */
-  enter(viewer: Viewer, ticket: Ticket): boolean;
+  enter(viewer: Viewer): boolean;
   gone(viewer: Viewer): void;
 }
 
@@ -42,8 +39,8 @@ export class ViewerSocket {
   onOpen(_: Event, socket: Viewer["socket"]): void {
     const lobby = this.#lobby;
     lobby.holdUntilGone(socket, this.#ticket);
-    const viewer = this.#viewer = new Viewer(socket, lobby.nextId(), this.#ticket.address, lobby.rate(), lobby.context);
-    if (!lobby.enter(viewer, this.#ticket)) return viewer.end(Close.goingAway);
+    const viewer = this.#viewer = new Viewer(socket, lobby.nextId(), this.#ticket.address, lobby.context);
+    if (!lobby.enter(viewer)) return viewer.end(Close.goingAway);
     viewer.open().catch((error) => this.#failed("open failed", error));
   }
 

@@ -8,7 +8,7 @@ import { normalizeServer } from "./protocol/normalize.ts";
 import { errorFrame } from "./protocol/outbound.ts";
 import { ErrorText } from "./protocol/errors.ts";
 import { Close } from "./limits.ts";
-import type { RateLimit } from "./rate-limit.ts";
+import type { Bucket, RateLimit } from "./rate-limit.ts";
 import type { Meter } from "./metrics/meter.ts";
 
 export interface ViewerContext {
@@ -19,6 +19,8 @@ export interface ViewerContext {
   gone(viewer: Viewer): void;
   /** Counts the frames this viewer is answered with (broadcasts are counted by the hub). */
   meter?: Meter;
+  /** The inbound rate limit; each viewer keeps its own bucket in itself. */
+  rate: RateLimit;
 }
 
 /**
@@ -26,28 +28,51 @@ export interface ViewerContext {
  * with `server-join` or an error. Bad input is answered, never punished;
  * only flooding (the rate limit) or a failed send closes the socket.
  */
-export class Viewer implements Peer {
+export class Viewer implements Peer, Bucket {
   readonly socket: WSContext;
   readonly id: number;
   readonly address: string;
   room: string | undefined;
+  /** Its place in the doorway's roster of open viewers (a field here instead of a map entry there). */
+  doorwaySlot = -1;
+  // Its rate-limit bucket, as two numbers here instead of an object of its own.
+  rateTokens = 0;
+  rateAt = 0;
   #ctx: ViewerContext;
-  #rate: RateLimit;
-  /** Requests are answered one at a time, in the order they came. */
-  #queue: Promise<void> = Promise.resolve();
+  /**
+   * Requests are answered one at a time, in the order they came: the answer
+   * to the last one while any is pending, forgotten once all are answered
+   * (an idle viewer then holds no promise).
+   */
+  #queue: Promise<void> | undefined;
   #closed = false;
 
-  constructor(socket: WSContext, id: number, address: string, rate: RateLimit, ctx: ViewerContext) {
+  constructor(socket: WSContext, id: number, address: string, ctx: ViewerContext) {
     this.socket = socket;
     this.id = id;
     this.address = address;
-    this.#rate = rate;
     this.#ctx = ctx;
+    ctx.rate.fill(this);
   }
 
   /** Sends `server-list`; frames that arrive meanwhile are answered after it. */
   open(): Promise<void> {
-    return this.#queue = this.#greet();
+    return this.#track(this.#greet());
+  }
+
+  /** Answers `step` after every request before it has been answered. */
+  #then(step: () => Promise<void> | void): Promise<void> {
+    return this.#track((this.#queue ?? Promise.resolve()).then(step));
+  }
+
+  #track(queue: Promise<void>): Promise<void> {
+    this.#queue = queue;
+    // Once it settles with nothing after it, nothing is pending: forget it (its failure is the caller's, returned).
+    const settled = () => {
+      if (this.#queue === queue) this.#queue = undefined;
+    };
+    queue.then(settled, settled);
+    return queue;
   }
 
   async #greet(): Promise<void> {
@@ -66,16 +91,16 @@ export class Viewer implements Peer {
    * answered; past the rate limit with an error instead, and a flood closes
    * the socket (1008).
    */
-  receive(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+  receive(frame: string | ArrayBuffer | ArrayBufferView): Promise<void> | undefined {
     if (this.#closed) return this.#queue;
-    const verdict = this.#rate.take();
+    const verdict = this.#ctx.rate.take(this);
     if (verdict === "close") {
       this.#ctx.log.debug("viewer flooding", { viewer: this.id, addr: this.address });
       this.end(Close.policy);
       return this.#queue;
     }
-    if (verdict === "refuse") return this.#queue = this.#queue.then(() => this.#reply(errorFrame(ErrorText.tooManyMessages)));
-    return this.#queue = this.#queue.then(() => this.#answer(frame));
+    if (verdict === "refuse") return this.#then(() => this.#reply(errorFrame(ErrorText.tooManyMessages)));
+    return this.#then(() => this.#answer(frame));
   }
 
   /** The socket closed: leave the guild, answer nothing more. */

@@ -133,11 +133,11 @@ describe("faults: a failing send", () => {
       { active() {}, idle() {} },
     );
     const gone: number[] = [];
-    const ctx = { world: {} as World, hub, log, gone: (v: Viewer) => gone.push(v.id) };
+    const ctx = { world: {} as World, hub, log, gone: (v: Viewer) => gone.push(v.id), rate: new RateLimit(0, 1) };
     const good = socket(Infinity);
     const bad = socket(1);
-    const goodViewer = new Viewer(good.context, 1, "192.0.2.1", new RateLimit(0, 1), ctx);
-    const badViewer = new Viewer(bad.context, 2, "192.0.2.2", new RateLimit(0, 1), ctx);
+    const goodViewer = new Viewer(good.context, 1, "192.0.2.1", ctx);
+    const badViewer = new Viewer(bad.context, 2, "192.0.2.2", ctx);
     hub.join(goodViewer, "42");
     hub.join(badViewer, "42");
     const event = { type: "message", server: "42", data: { uid: "1", message: "hi", channel: "1" } } as const;

@@ -143,7 +143,7 @@ export function createDenoRuntime(): Runtime {
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
     bufferedAmount: (socket) => raw(socket).bufferedAmount,
-    gone: (socket) => gone.get(socket) ?? Promise.resolve(),
+    holdUntilGone: (socket, held) => void (gone.get(socket) ?? Promise.resolve()).then(() => held.release()),
     subscribe() {},
     unsubscribe() {},
     publish(_topic: string, frame: string, peers: ReadonlySet<Peer>) {
