@@ -33,6 +33,7 @@ export class Viewer implements Peer, Bucket {
   readonly id: number;
   readonly address: string;
   room: string | undefined;
+  hubSlot = -1;
   /** Its place in the doorway's roster of open viewers (a field here instead of a map entry there). */
   doorwaySlot = -1;
   // Its rate-limit bucket, as two numbers here instead of an object of its own.

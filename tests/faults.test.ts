@@ -7,7 +7,7 @@ import { WSContext } from "hono/ws";
 import { startServer, wsURL } from "./helpers/server.ts";
 import { Client } from "./helpers/client.ts";
 import { createLogger, type DataSource, type Feed, type Server } from "../src/mod.ts";
-import { Hub } from "../src/hub.ts";
+import { type Fanout, Hub } from "../src/hub.ts";
 import { Viewer } from "../src/viewer.ts";
 import { RateLimit } from "../src/rate-limit.ts";
 import type { World } from "../src/world.ts";
@@ -128,10 +128,14 @@ describe("faults: a failing send", () => {
     const lines: string[] = [];
     const log = createLogger("info", (line) => lines.push(line));
     // A send loop like the Deno adapter's: each peer sends its own copy.
-    const hub = new Hub(
-      { subscribe() {}, unsubscribe() {}, publish: (_t, frame, peers) => peers.forEach((p) => p.send(frame)) },
-      { active() {}, idle() {} },
-    );
+    const fanout: Fanout = {
+      subscribe() {},
+      unsubscribe() {},
+      publish(_topic, frame, peers) {
+        for (const peer of peers) peer.send(frame);
+      },
+    };
+    const hub = new Hub(fanout, { active() {}, idle() {} });
     const gone: number[] = [];
     const ctx = { world: {} as World, hub, log, gone: (v: Viewer) => gone.push(v.id), rate: new RateLimit(0, 1) };
     const good = socket(Infinity);

@@ -154,7 +154,7 @@ export function createBunRuntime(): Runtime {
     holdUntilGone: (socket, held) => context(socket).hold(held),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),
     unsubscribe: (socket, topic) => raw(socket).unsubscribe(topic),
-    publish(topic: string, frame: string, peers: ReadonlySet<Peer>) {
+    publish(topic: string, frame: string, peers: Iterable<Peer>) {
       if (server && server.publish(topic, frame) <= 0) shared.backlog?.suspectRoom(peers);
     },
   };

@@ -146,7 +146,7 @@ export function createDenoRuntime(): Runtime {
     holdUntilGone: (socket, held) => void (gone.get(socket) ?? Promise.resolve()).then(() => held.release()),
     subscribe() {},
     unsubscribe() {},
-    publish(_topic: string, frame: string, peers: ReadonlySet<Peer>) {
+    publish(_topic: string, frame: string, peers: Iterable<Peer>) {
       // Through each peer, so a failing send is contained to its viewer and the backlog is watched.
       for (const peer of peers) peer.send(frame);
     },
