@@ -29,7 +29,7 @@ export interface DoorwayParts {
 export class Doorway {
   #parts: DoorwayParts;
   #admission: Admission;
-  /** Open viewers (a roster, not a map: each idle viewer would cost a map entry's ~170 bytes on Bun). */
+  /** Open viewers (a roster, not a map: a map entry would cost each idle viewer ~170 bytes on JavaScriptCore). */
   #viewers = new Roster<"doorwaySlot", Viewer>("doorwaySlot");
   /** The place each upgrade took, until its socket opens. */
   #tickets = new WeakMap<Context, Ticket>();

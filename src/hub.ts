@@ -34,7 +34,7 @@ export interface RoomHooks {
 /** One guild's viewers, and the runtime topic they are subscribed to (named once, not per broadcast). */
 interface Room {
   topic: string;
-  /** A roster, not a `Set`: on Bun a set entry costs each idle viewer ~130 bytes, a roster slot 8. */
+  /** A roster, not a `Set`: a set entry costs each idle viewer ~130 bytes on JavaScriptCore, a roster slot 8. */
   peers: Roster<"hubSlot", Peer>;
 }
 

@@ -1,9 +1,9 @@
 /**
  * A set of objects kept in a plain array, each object holding its own index
  * in a field named for this roster (`-1` while in none). Adding and removing
- * are O(1) without a hash entry: on Bun a `Set` entry costs about 130 bytes
- * and a `Map` entry about 170, an array slot 8, and every idle viewer sits
- * in such sets. Order is not kept (removing moves the last item into the
+ * are O(1) without a hash entry: on JavaScriptCore a `Set` entry costs about
+ * 130 bytes and a `Map` entry about 170, an array slot 8, and every idle
+ * viewer sits in such sets. Order is not kept (removing moves the last item into the
  * gap), and an object can be in one roster per field. A pass runs from the
  * last item to the first, so removing the item being visited, or one already
  * visited, during a pass skips nobody.

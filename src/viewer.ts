@@ -46,6 +46,7 @@ export class Viewer implements Peer, Bucket {
   /** Numbered when its socket opens (for the logs). */
   id = 0;
   room: string | undefined;
+  /** Its place among its room's peers (a field here instead of a set entry in the hub). */
   hubSlot = -1;
   /** Its place in the doorway's roster of open viewers (a field here instead of a map entry there). */
   doorwaySlot = -1;

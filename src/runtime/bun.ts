@@ -69,6 +69,7 @@ export function createBunRuntime(): Runtime {
 
   const websocket = {
     open(ws: BunSocket) {
+      // `ws.data` was made at the upgrade; Bun's socket exists from now on.
       ws.data.raw = ws;
       heartbeat?.heard(ws.data);
       ws.data.events.onOpen?.(new Event("open"), ws.data);
@@ -88,6 +89,7 @@ export function createBunRuntime(): Runtime {
     },
     close(ws: BunSocket, code: number, reason: string) {
       heartbeat?.forget(ws.data);
+      // Bun is done with the connection: the place it held is given back before the core hears of the close.
       ws.data.gone();
       ws.data.events.onClose?.(new CloseEvent("close", { code, reason }), ws.data);
     },
