@@ -99,11 +99,13 @@ export interface Runtime extends Fanout {
   /** Bytes queued on a socket and not yet handed to the network. */
   bufferedAmount(socket: WSContext): number;
   /**
-   * Resolves once the socket's connection is really gone, which may be later
-   * than its close event: a peer that never answers a close is dropped by
-   * the adapter within `CLOSE_GRACE_MS`. A connection place is held until then.
+   * Calls `held.release()` once the socket's connection is really gone, which
+   * may be later than its close event: a peer that never answers a close is
+   * dropped by the adapter within `CLOSE_GRACE_MS`. A connection place is held
+   * until then. An object with a method rather than a callback or a promise:
+   * every idle viewer holds one, and it already exists (the admission place).
    */
-  gone(socket: WSContext): Promise<void>;
+  holdUntilGone(socket: WSContext, held: { release(): void }): void;
 }
 
 /** How long a socket d-back closed may wait for the peer's answer before its connection is dropped. */
