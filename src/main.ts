@@ -7,7 +7,9 @@ import process from "node:process";
 import { ConfigError, parseCommand, UsageError } from "./cli/parse.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
-import { createServer, type Server } from "./mod.ts";
+// Not from mod.ts: the library's face also carries the mock world, which a server fed by others never loads.
+import { createServer } from "./create-server.ts";
+import type { Server } from "./server.ts";
 import { AddressInUseError, ListenError } from "./runtime/types.ts";
 import { TlsError } from "./tls.ts";
 import { exitAfterSignal, underWatcher } from "./cli/exit.ts";
@@ -90,13 +92,13 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
       return 2;
     }
     if (error instanceof AddressInUseError) {
-      console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with ${error.port === s["admin-port"] ? "--admin-port" : "--port"})`);
+      console.error(`d-back: cannot listen on ${error.hostname}:${error.port}: the port is already in use (choose another with ${error.listener === "admin" ? "--admin-port" : "--port"})`);
       return 1;
     }
     if (!(error instanceof ListenError)) throw error;
-    // A --host this machine cannot listen on is a bad value, like any other: exit 2.
+    // A --host (or --admin-host) this machine cannot listen on is a bad value, like any other: exit 2.
     const why = error.reason === "not-local" ? "is not an address of this machine" : `cannot be listened on (${error.detail})`;
-    console.error(`d-back: --host ${error.hostname} ${why}; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`);
+    console.error(`d-back: ${error.listener === "admin" ? "--admin-host" : "--host"} ${error.hostname} ${why}; use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`);
     return 2;
   }
   return -1;

@@ -7,10 +7,7 @@
  * await server.start();
  * ```
  */
-import { Server, type ServerOptions } from "./server.ts";
-import { detectRuntime } from "./runtime/mod.ts";
-import type { Runtime } from "./runtime/types.ts";
-
+export { createServer } from "./create-server.ts";
 export { InvalidPayloadError, Server, type ServerOptions } from "./server.ts";
 export type { Callbacks, Servers, StaticReply } from "./sources/library/callbacks.ts";
 export type { MessageData, PresenceData } from "./protocol/events.ts";
@@ -24,8 +21,3 @@ export type { DataSource, DiscordUser, Feed } from "./sources/source.ts";
 export type { DiscordBotOptions } from "./sources/discord/source.ts";
 export type { DiscordSettings, GuildSettings } from "./sources/discord/guild-settings.ts";
 export { VERSION } from "./version.ts";
-
-/** A server on the runtime this process runs on (or on `runtime`, when given). */
-export async function createServer(options: ServerOptions & { runtime?: Runtime } = {}): Promise<Server> {
-  return new Server(options.runtime ?? await detectRuntime(), options);
-}

@@ -1,10 +1,8 @@
 import process from "node:process";
 import type { ServerOptions } from "./server-options.ts";
 export type { ServerOptions } from "./server-options.ts";
-import * as v from "valibot";
-import type { Logger } from "./log.ts";
-import { createLogger } from "./log.ts";
-import { RepeatedLines } from "./log-repeats.ts";
+import type * as v from "valibot";
+import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
 import { Hub } from "./hub.ts";
 import { State } from "./state/state.ts";
@@ -12,36 +10,24 @@ import { World } from "./world.ts";
 import { Doorway } from "./doorway.ts";
 import type { Callbacks } from "./sources/library/callbacks.ts";
 import { Lineup } from "./sources/lineup.ts";
-import { ingestOff, ingestRoutes } from "./sources/ingest/routes.ts";
 import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
-import { describeIssue } from "./protocol/issues.ts";
-import { createApp } from "./http/app.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
-import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
-import { checkTls, validTo } from "./tls.ts";
+import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
-import { Admin } from "./admin/admin.ts";
+import { AdminPort } from "./admin/admin-port.ts";
 import { within } from "./within.ts";
 import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
 import { FailureLimiter } from "./auth/failures.ts";
 import type { Writes } from "./state/writes.ts";
 import type { Cluster } from "./cluster/cluster.ts";
-import { SharedGuilds } from "./cluster/shared-guilds.ts";
-
-/** A broadcast payload that failed validation; the message names the field. */
-export class InvalidPayloadError extends TypeError {
-  override name = "InvalidPayloadError";
-}
-
-const check = <S extends v.GenericSchema>(schema: S, value: unknown, what: string): v.InferOutput<S> => {
-  const result = v.safeParse(schema, value);
-  if (!result.success) throw new InvalidPayloadError(`${what}: ${describeIssue(result.issues[0])}`);
-  return result.output;
-};
+import { checkPayload as check } from "./payload-check.ts";
+import { serverApp } from "./server-app.ts";
+import type { RepeatedLines } from "./log-repeats.ts";
+export { InvalidPayloadError } from "./payload-check.ts";
 
 /**
  * One d-back server: state, hub, data source and HTTP app, bound to a
@@ -56,7 +42,7 @@ export class Server {
   readonly limits: Readonly<Limits>;
   /** Where the core counts what happens (the admin listener's metrics, or nothing). */
   readonly meter: Meter;
-  #admin: Admin | undefined;
+  #admin: AdminPort | undefined;
   #options: ServerOptions;
   #callbacks: Callbacks;
   #cluster: Cluster | undefined;
@@ -75,7 +61,7 @@ export class Server {
     this.#options = options;
     this.#callbacks = { ...options.callbacks };
     const logger = options.logger ?? createLogger("info");
-    this.#admin = options.admin && new Admin(this, options.admin);
+    this.#admin = options.admin && new AdminPort(this, options.admin);
     this.log = this.#admin?.recent.wrap(logger) ?? logger;
     this.meter = this.#admin?.meter ?? noMeter;
     this.limits = withDefaults(options.limits);
@@ -211,7 +197,7 @@ export class Server {
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
     const tls = this.#options.tls;
-    if (tls) checkTls(tls);
+    const validTo = tls && await checkTls(tls);
     await this.#gather();
     await this.#sources.connect();
     const { discord, signInLimits, now = Date.now } = this.#options;
@@ -223,32 +209,14 @@ export class Server {
       discord: { identify: async (token) => (await identity()).identify(token) },
       failures: new FailureLimiter(signInLimits, now),
     }, this.meter);
-    const ingest = this.#options.ingest;
-    const ingestMaxBytes = ingest?.maxBytes ?? 1024 * 1024;
-    const app = createApp({
-      version: VERSION,
-      root: this.root,
+    const { app, ingestRefused, ingestMaxBytes } = serverApp(this, this.#options, {
       upgrade: this.#doorway.upgrade(),
-      health: () => this.health(),
-      readiness: () => this.readiness(),
-      ingest: ingest && this.#sources.ingest
-        ? ingestRoutes({
-          token: ingest.token,
-          maxBytes: ingestMaxBytes,
-          state: this.state,
-          writes: this.#writes,
-          source: this.#cluster ? new SharedGuilds(this.state) : this.#sources.ingest,
-          upgradeWebSocket: this.runtime.upgradeWebSocket,
-          log: this.log,
-          meter: this.meter,
-          remoteAddress: (c) => this.runtime.remoteAddress(c),
-          refused: this.#ingestRefused = new RepeatedLines(this.log, "warn", "ingest request refused: missing or wrong bearer token"),
-        })
-        : ingestOff(),
-      staticOverride: this.#callbacks.onStaticRequest,
-      overTls: (c) => cameOverTls(c, isTrustedProxy(this.runtime.remoteAddress(c), this.#options.trustProxy ?? [])),
-      log: this.log,
+      ingest: this.#sources.ingest,
+      writes: this.#writes,
+      clustered: !!this.#cluster,
+      callbacks: this.#callbacks,
     });
+    this.#ingestRefused = ingestRefused;
     this.#cluster?.start();
     this.#sources.start();
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
@@ -260,12 +228,7 @@ export class Server {
         fetch: app.fetch,
         tls,
         // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: {
-          maxFrameBytes: Math.max(maxFrameBytes, ingest ? ingestMaxBytes : 0),
-          maxBufferedBytes,
-          idleTimeoutSeconds,
-          headerTimeoutSeconds,
-        },
+        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingestMaxBytes), maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds },
         warn: (message, fields) => this.log.warn(message, fields),
       });
     } catch (error) {
@@ -283,9 +246,9 @@ export class Server {
       url: this.url,
       runtime: this.runtime.name,
       source: world.source.name,
-      ingest: ingest ? "on" : "off",
+      ingest: this.#options.ingest ? "on" : "off",
       static: this.root.description,
-      tls: tls ? `until ${validTo(tls.cert)}` : "off",
+      tls: validTo ? `until ${validTo}` : "off",
       admin: this.#admin?.url ?? "off",
       version: VERSION,
     });
@@ -317,9 +280,10 @@ export class Server {
     this.#ingestRefused?.close();
   }
 
-  /** The cluster (its Redis client loaded only when asked for) and the sources that feed this server. */
+  /** The admin listener and the cluster (each loaded only when asked for) and the sources that feed this server. */
   async #gather(): Promise<void> {
     const options = this.#options;
+    await this.#admin?.load();
     if (options.cluster && !this.#cluster) {
       const { Cluster } = await import("./cluster/cluster.ts");
       this.#cluster = new Cluster({ ...options.cluster, state: this.state, log: this.log });

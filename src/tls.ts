@@ -1,4 +1,3 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { TlsPair } from "./runtime/types.ts";
 
 export type { TlsPair } from "./runtime/types.ts";
@@ -13,9 +12,12 @@ export class TlsError extends Error {
  * file is one clear line at start-up rather than a handshake failure for
  * every visitor: the certificate must parse (the first one of a chain is the
  * server's), the key must parse, and the key must be the certificate's.
+ * Returns when the certificate stops being valid, for the start-up log line.
  */
-export function checkTls(tls: TlsPair): void {
-  let certificate: X509Certificate;
+export async function checkTls(tls: TlsPair): Promise<string> {
+  // Loaded only with TLS: a plain start does not wait for node:crypto (cold start).
+  const { createPrivateKey, X509Certificate } = await import("node:crypto");
+  let certificate: InstanceType<typeof X509Certificate>;
   try {
     certificate = new X509Certificate(tls.cert);
   } catch {
@@ -28,9 +30,5 @@ export function checkTls(tls: TlsPair): void {
     throw new TlsError("the TLS key is not an unencrypted PEM private key (BEGIN PRIVATE KEY)");
   }
   if (!certificate.checkPrivateKey(key)) throw new TlsError("the TLS key does not belong to the TLS certificate");
-}
-
-/** When the certificate stops being valid, for the start-up log line. */
-export function validTo(cert: string): string {
-  return new Date(new X509Certificate(cert).validTo).toISOString();
+  return new Date(certificate.validTo).toISOString();
 }

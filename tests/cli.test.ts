@@ -41,6 +41,7 @@ describe("cli", () => {
     [["--port", "-1"], {}, "--port must be a whole number"],
     [["--host", "1.2.3.4"], {}, "--host 1.2.3.4 is not an address of this machine"],
     [["--host", "no-such-host.invalid"], {}, "--host no-such-host.invalid cannot be listened on"],
+    [["--port", "0", "--admin-port", "0", "--admin-host", "1.2.3.4"], {}, "--admin-host 1.2.3.4 is not an address of this machine"],
     [["--trust-proxy", "nginx.local"], {}, "--trust-proxy"],
     [["--trust-proxy", "127.0.0.1,"], {}, "--trust-proxy"],
     [[], { DBACK_TRUST_PROXY: "10.0.0.1;10.0.0.2" }, "DBACK_TRUST_PROXY"],
@@ -72,6 +73,23 @@ describe("cli", () => {
       assert.match(stderr, /already in use/);
       assert.ok(stderr.includes(String(port)));
       assert.doesNotMatch(stderr, /\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("names the listener whose port is taken: --admin-port for the admin listener's, --port for the public one's", async () => {
+    const blocker = listenOn();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = String((blocker.address() as { port: number }).port);
+    try {
+      const admin = await runCli(["--port", "0", "--admin-port", port]);
+      assert.equal(admin.code, 1);
+      assert.match(admin.stderr, /already in use \(choose another with --admin-port\)/);
+      // The same number for both: the public port is bound first, and it is the one refused.
+      const both = await runCli(["--port", port, "--admin-port", port]);
+      assert.equal(both.code, 1);
+      assert.match(both.stderr, /already in use \(choose another with --port\)/);
     } finally {
       blocker.close();
     }

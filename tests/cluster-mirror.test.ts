@@ -42,6 +42,16 @@ describe("cluster mirror", () => {
     assert.deepEqual(order, ["3", "gone"]);
   });
 
+  it("a removal it applied still counts as applied, so the writer that removed the guild is not kept waiting", async () => {
+    const { mirror, state } = setup();
+    mirror.receive({ g: G, s: 2, e: { t: "remove" } });
+    assert.equal(state.get(G), undefined);
+    assert.equal(mirror.seq(G), 0, "the guild's numbering is forgotten: a later put starts it afresh");
+    assert.equal(mirror.reached(G, 2), true);
+    assert.equal(mirror.reached(G, 3), false);
+    await mirror.applied(G, 2);
+  });
+
   it("applies events in sequence and drops one it already has", () => {
     const { state, mirror, heard } = setup();
     for (const s of [2, 3, 3, 2, 4]) mirror.receive(step(s));

@@ -53,6 +53,11 @@ describe("Discord source parts", () => {
     const long = renderMessage(msg("😀".repeat(MAX_MESSAGE + 10)), r);
     assert.equal([...long].length, MAX_MESSAGE);
     assert.ok(long.endsWith("😀…"));
+    // Plain text (no markup): trimmed, kept whole up to MAX_MESSAGE characters, cut one past it.
+    assert.equal(renderMessage(msg(`  ${"x".repeat(MAX_MESSAGE)}  `), r), "x".repeat(MAX_MESSAGE));
+    assert.equal(renderMessage(msg("x".repeat(MAX_MESSAGE + 1)), r), "x".repeat(MAX_MESSAGE - 1) + "…");
+    assert.equal(renderMessage(msg("😀".repeat(MAX_MESSAGE / 2 + 1)), r), "😀".repeat(MAX_MESSAGE / 2 + 1));
+    assert.equal(renderMessage(msg("a < b, <@5>"), r), "a < b, @roster-name");
   });
 
   it("asks for a guild's members at most once per interval, and not before a RATE_LIMITED's retry_after", async () => {

@@ -7,8 +7,8 @@ import { WSContext } from "hono/ws";
 import { startServer, wsURL } from "./helpers/server.ts";
 import { Client } from "./helpers/client.ts";
 import { createLogger, type DataSource, type Feed, type Server } from "../src/mod.ts";
-import { Hub } from "../src/hub.ts";
-import { Viewer } from "../src/viewer.ts";
+import { type Fanout, Hub } from "../src/hub.ts";
+import { Viewer, type ViewerContext } from "../src/viewer.ts";
 import { RateLimit } from "../src/rate-limit.ts";
 import type { World } from "../src/world.ts";
 
@@ -128,16 +128,33 @@ describe("faults: a failing send", () => {
     const lines: string[] = [];
     const log = createLogger("info", (line) => lines.push(line));
     // A send loop like the Deno adapter's: each peer sends its own copy.
-    const hub = new Hub(
-      { subscribe() {}, unsubscribe() {}, publish: (_t, frame, peers) => peers.forEach((p) => p.send(frame)) },
-      { active() {}, idle() {} },
-    );
+    const fanout: Fanout = {
+      subscribe() {},
+      unsubscribe() {},
+      publish(_topic, frame, peers) {
+        for (const peer of peers) peer.send(frame);
+      },
+    };
+    const hub = new Hub(fanout, { active() {}, idle() {} });
     const gone: number[] = [];
-    const ctx = { world: {} as World, hub, log, gone: (v: Viewer) => gone.push(v.id) };
+    let ids = 0;
+    const ctx: ViewerContext = {
+      // A world that never lists its servers: the viewers are sent the broadcasts alone.
+      world: { refresh: () => new Promise<void>(() => {}) } as unknown as World,
+      hub,
+      log,
+      rate: new RateLimit(0, 1),
+      nextId: () => ++ids,
+      holdUntilGone() {},
+      enter: () => true,
+      gone: (v: Viewer) => gone.push(v.id),
+    };
     const good = socket(Infinity);
     const bad = socket(1);
-    const goodViewer = new Viewer(good.context, 1, "192.0.2.1", new RateLimit(0, 1), ctx);
-    const badViewer = new Viewer(bad.context, 2, "192.0.2.2", new RateLimit(0, 1), ctx);
+    const goodViewer = new Viewer(ctx, { address: "192.0.2.1", release() {} });
+    const badViewer = new Viewer(ctx, { address: "192.0.2.2", release() {} });
+    goodViewer.onOpen(new Event("open"), good.context);
+    badViewer.onOpen(new Event("open"), bad.context);
     hub.join(goodViewer, "42");
     hub.join(badViewer, "42");
     const event = { type: "message", server: "42", data: { uid: "1", message: "hi", channel: "1" } } as const;

@@ -14,25 +14,30 @@ describe("rate limit", () => {
   it("answers a burst, refuses past it, closes a flood, and refills with time", () => {
     let now = 0;
     const rate = new RateLimit(10, 4, () => now);
-    assert.deepEqual([1, 2, 3, 4].map(() => rate.take()), ["answer", "answer", "answer", "answer"]);
-    assert.deepEqual([1, 2, 3].map(() => rate.take()), ["refuse", "refuse", "refuse"]);
+    const bucket = rate.bucket();
+    const other = rate.bucket();
+    assert.deepEqual([1, 2, 3, 4].map(() => rate.take(bucket)), ["answer", "answer", "answer", "answer"]);
+    assert.deepEqual([1, 2, 3].map(() => rate.take(bucket)), ["refuse", "refuse", "refuse"]);
+    assert.equal(rate.take(other), "answer", "each connection has its own bucket");
     now += 1000; // ten tokens' worth, but the bucket holds four
-    assert.deepEqual([1, 2, 3, 4, 5].map(() => rate.take()), ["answer", "answer", "answer", "answer", "refuse"]);
-    assert.deepEqual([1, 2, 3].map(() => rate.take()), ["refuse", "refuse", "close"], "a debt of a whole burst closes");
+    assert.deepEqual([1, 2, 3, 4, 5].map(() => rate.take(bucket)), ["answer", "answer", "answer", "answer", "refuse"]);
+    assert.deepEqual([1, 2, 3].map(() => rate.take(bucket)), ["refuse", "refuse", "close"], "a debt of a whole burst closes");
   });
 
   it("a client sending exactly at the rate is always answered", () => {
     let now = 0;
     const rate = new RateLimit(20, 40, () => now);
+    const bucket = rate.bucket();
     for (let i = 0; i < 1000; i++) {
       now += 50;
-      assert.equal(rate.take(), "answer");
+      assert.equal(rate.take(bucket), "answer");
     }
   });
 
   it("a rate of 0 means no limit", () => {
     const rate = new RateLimit(0, 1, () => 0);
-    for (let i = 0; i < 100; i++) assert.equal(rate.take(), "answer");
+    const bucket = rate.bucket();
+    for (let i = 0; i < 100; i++) assert.equal(rate.take(bucket), "answer");
   });
 });
 
@@ -129,17 +134,21 @@ describe("heartbeat", () => {
   it("pings a quiet socket, drops one that never answers, keeps one that does", async () => {
     const pinged: string[] = [];
     const dropped: string[] = [];
-    const heartbeat: Heartbeat<string> = new Heartbeat<string>({
+    /** A socket as the heartbeat sees it: a name, and the times it keeps on it. */
+    const socket = (name: string) => ({ name, heardAt: 0, pingedAt: -1, heartbeatSlot: -1 });
+    const alive = socket("alive");
+    const dead = socket("dead");
+    const heartbeat: Heartbeat<typeof alive> = new Heartbeat<typeof alive>({
       timeoutSeconds: 0.1,
       ping: (s) => {
-        pinged.push(s);
-        if (s === "alive") heartbeat.heard(s); // answers at once
+        pinged.push(s.name);
+        if (s === alive) heartbeat.heard(s); // answers at once
       },
-      drop: (s) => dropped.push(s),
+      drop: (s) => dropped.push(s.name),
     });
     try {
-      heartbeat.heard("alive");
-      heartbeat.heard("dead");
+      heartbeat.heard(alive);
+      heartbeat.heard(dead);
       await until(() => dropped.length > 0, "the dead socket to be dropped");
       assert.deepEqual(dropped, ["dead"]);
       assert.ok(pinged.includes("dead"), "it was pinged first");

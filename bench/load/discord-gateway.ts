@@ -5,7 +5,10 @@
  * is large. On `go` it dispatches MESSAGE_CREATEs whose text carries the
  * sequence number and send stamp (frames.ts), flat out within `window`
  * events in flight (the runner relays the viewers' progress as `acked`), as
- * the ingest producer does, so both paths are measured alike.
+ * the ingest producer does, so both paths are measured alike: like the
+ * producer it sends `batch` events at a time once that many have left the
+ * window, each still its own gateway frame (Discord has no frame carrying
+ * several events; the ingest API has).
  *
  * Commands: `probe` (with the server's `url`), `go`, `acked` (with `n`), `exit`.
  * Reports: `listening` (with `apiBase`), `ready`, `sent`, `done`.
@@ -25,6 +28,8 @@ export interface DiscordGatewayConfig {
   warm: number;
   /** Events in flight at most (sent, not yet received by every viewer). */
   window: number;
+  /** Events sent together once that many have left the window (the producer's `batch`; one frame each here). */
+  batch: number;
   /** Members per GUILD_MEMBERS_CHUNK. */
   chunkSize: number;
   /** The guild's short id in d-back, for the probe's `connect`. */
@@ -80,8 +85,11 @@ function send(): void {
   if (sent === total) emit({ type: "sent", sent, measuredFrom, lastSend: t });
 }
 
+/** Flat out, in the producer's steps: `batch` events whenever `batch` places in the window are free. */
 function pump(): void {
-  while (sent < total && sent - acked < c.window) send();
+  while (sent < total && sent - acked + c.batch <= Math.max(c.window, c.batch)) {
+    for (let n = Math.min(c.batch, total - sent); n > 0; n--) send();
+  }
 }
 
 onCommand((command) => {

@@ -12,7 +12,7 @@
  */
 import { Crowd } from "../crowd.ts";
 import { quiet } from "../compare.ts";
-import { LoadProc, memory, type RuntimeName, ServerProc, sleep } from "../proc.ts";
+import { CpuWatch, LoadProc, memory, type RuntimeName, ServerProc, sleep } from "../proc.ts";
 import type { Row } from "../report.ts";
 import { median, quantile } from "../stats.ts";
 import { targetCommand } from "../targets.ts";
@@ -32,6 +32,10 @@ interface Run {
   p99: number;
   delivered: number;
   expected: number;
+  /** The server's CPU per 1000 deliveries, in ms: what each path costs d-back itself, whatever else the machine runs. */
+  serverMsPerK: number;
+  /** Cores other processes used meanwhile (the machine's load). */
+  other: number;
 }
 
 /** The fake Discord, then d-back connected to it as the bot. */
@@ -45,7 +49,7 @@ async function startBot(ctx: Context, runtime: RuntimeName, config: Omit<Discord
 }
 
 async function measureDiscord(ctx: Context, runtime: RuntimeName, viewers: number, count: number, warm: number): Promise<Run> {
-  const { gateway, server } = await startBot(ctx, runtime, { members: GUILD_SIZE, count, warm, window: Math.max(64, Math.floor(ctx.options.window / viewers)), chunkSize: 1000 });
+  const { gateway, server } = await startBot(ctx, runtime, { members: GUILD_SIZE, count, warm, window: Math.max(ctx.options.batch, Math.floor(ctx.options.window / viewers)), batch: ctx.options.batch, chunkSize: 1000 });
   let crowd: Crowd | undefined;
   try {
     await server.ready();
@@ -57,11 +61,15 @@ async function measureDiscord(ctx: Context, runtime: RuntimeName, viewers: numbe
     const joined = await crowd.join();
     if (joined.failed) throw new Error(`${joined.failed} of ${viewers} viewers could not join: ${joined.reasons.join("; ")}`);
     crowd.onProgress((n) => gateway.send({ cmd: "acked", n }));
+    const cpu = new CpuWatch({ server: [server.pid], viewers: crowd.pids, producer: [gateway.pid] });
     gateway.send({ cmd: "go" });
     const sent = await gateway.next("sent", 120_000);
     const counted = await crowd.counted(120_000);
+    const cores = cpu.stop();
     const seconds = (counted.last - (sent.measuredFrom as number)) / 1000;
     return {
+      serverMsPerK: (cores.server * seconds * 1e6) / counted.measured,
+      other: cores.other,
       perSecond: counted.measured / seconds,
       p50: quantile(counted.latency, 0.5),
       p99: quantile(counted.latency, 0.99),
@@ -72,6 +80,8 @@ async function measureDiscord(ctx: Context, runtime: RuntimeName, viewers: numbe
     await stopAll(gateway, crowd, server);
   }
 }
+
+const cpuNote = (r: { serverMsPerK: number; other: number }) => `server CPU ${r.serverMsPerK.toFixed(2)} ms per 1000 deliveries (other processes ${r.other.toFixed(2)} cores)`;
 
 async function stopAll(gateway: LoadProc, crowd: Crowd | undefined, server: ServerProc): Promise<void> {
   await crowd?.exit();
@@ -99,19 +109,20 @@ export async function discordFanout(ctx: Context, runtime: RuntimeName): Promise
       await quiet(ctx);
       ctx.log(`discord ${runtime}: ${viewers} viewers, ${count} gateway dispatches (round ${round + 1})`);
       const d = await measureDiscord(ctx, runtime, viewers, count, warm);
-      ctx.log(`  gateway: ${Math.round(d.perSecond)} msg/s, p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms, delivered ${d.delivered}/${d.expected}`);
+      ctx.log(`  gateway: ${Math.round(d.perSecond)} msg/s, p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms, delivered ${d.delivered}/${d.expected}, ${cpuNote(d)}`);
       discord.push(d);
       await quiet(ctx);
       const i = await measure(ctx, runtime, "d-back", { viewers, count, warm, rate: 0 });
-      ctx.log(`  ingest:  ${Math.round(i.perSecond)} msg/s, p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms, delivered ${i.delivered}/${i.expected}`);
-      ingest.push(i);
+      ctx.log(`  ingest:  ${Math.round(i.perSecond)} msg/s, p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms, delivered ${i.delivered}/${i.expected}, ${cpuNote({ serverMsPerK: i.serverMsPerK, other: i.cpu.other })}`);
+      ingest.push({ ...i, other: i.cpu.other });
     }
     ctx.detail("discord", runtime, { viewers, count, discord, ingest });
     const pair = (pick: (r: Run) => number) => ({ dback: median(discord.map(pick)), ceiling: median(ingest.map(pick)) });
     const lost = discord.filter((r) => r.delivered < r.expected).length;
     const base = { scenario: "discord gateway (ceiling column: ingest)", runtime, case: `${viewers} viewers` };
+    const cpu = `server CPU per 1000 deliveries ${pair((r) => r.serverMsPerK).dback.toFixed(2)} ÷ ${pair((r) => r.serverMsPerK).ceiling.toFixed(2)} ms`;
     rows.push(
-      { ...base, metric: "delivered", unit: "msg/s", higherIsBetter: true, ...pair((r) => r.perSecond), note: lost ? `lost messages in ${lost} run(s)` : undefined },
+      { ...base, metric: "delivered", unit: "msg/s", higherIsBetter: true, ...pair((r) => r.perSecond), note: [cpu, lost ? `lost messages in ${lost} run(s)` : ""].filter(Boolean).join("; ") },
       { ...base, metric: "latency p50", unit: "ms", higherIsBetter: false, ...pair((r) => r.p50) },
       { ...base, metric: "latency p99", unit: "ms", higherIsBetter: false, ...pair((r) => r.p99) },
     );
@@ -125,7 +136,7 @@ export async function discordChunks(ctx: Context, runtime: RuntimeName): Promise
   for (let round = 0; round < ctx.options.repeat; round++) {
     await quiet(ctx);
     ctx.log(`chunks ${runtime}: a guild of ${size} members through member chunks (round ${round + 1})`);
-    const { gateway, server, started } = await startBot(ctx, runtime, { members: size, count: 0, warm: 0, window: 1, chunkSize: 1000 });
+    const { gateway, server, started } = await startBot(ctx, runtime, { members: size, count: 0, warm: 0, window: 1, batch: 1, chunkSize: 1000 });
     try {
       await server.ready();
       await loaded(server, 300_000);

@@ -1,5 +1,5 @@
 import type { Server } from "../server.ts";
-import type { Listening } from "../runtime/types.ts";
+import { AddressInUseError, ListenError, type Listening } from "../runtime/types.ts";
 import { VERSION } from "../version.ts";
 import { PrometheusMeter } from "../metrics/prometheus.ts";
 import { EventLoopLag } from "../metrics/event-loop-lag.ts";
@@ -22,14 +22,15 @@ export interface AdminOptions {
  */
 export class Admin {
   readonly meter: PrometheusMeter;
-  readonly recent = new RecentLog();
+  readonly recent: RecentLog;
   #server: Server;
   #options: AdminOptions;
   #listening: Listening | undefined;
   #lag: EventLoopLag | undefined;
 
-  constructor(server: Server, options: AdminOptions) {
+  constructor(server: Server, options: AdminOptions, recent = new RecentLog()) {
     this.#server = server;
+    this.recent = recent;
     this.#options = options;
     this.meter = new PrometheusMeter({ version: VERSION, runtime: server.runtime.name });
   }
@@ -45,6 +46,7 @@ export class Admin {
       this.#listening = await server.runtime.listenHttp({ port: this.#options.port, hostname: this.#options.host ?? "127.0.0.1", fetch: app.fetch });
     } catch (error) {
       lag.stop();
+      if (error instanceof ListenError || error instanceof AddressInUseError) error.listener = "admin";
       throw error;
     }
   }

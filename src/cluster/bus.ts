@@ -8,10 +8,10 @@ import type { Logger } from "../log.ts";
 import { connect, type Link } from "./connection.ts";
 import { type BusEvent, readBusMessage, Snapshot } from "./messages.ts";
 import { Mirror } from "./mirror.ts";
-import { within } from "../within.ts";
+import { OwnWrites } from "./own-writes.ts";
 import { RESTORE, SNAPSHOT, WRITE } from "./scripts.ts";
 
-/** How long a write waits to be applied here before it is acknowledged anyway. */
+/** How long an acknowledgement waits for this instance's writes to be applied here before it is given anyway. */
 const APPLIED_WAIT_MS = 2000;
 
 /** A write refused because the lease it was made under has passed to another holder. */
@@ -57,6 +57,7 @@ export class ClusterBus implements Writes {
   #state: State;
   #log: Logger;
   #mirror: Mirror;
+  #own: OwnWrites;
   #cmd: Link | undefined;
   #sub: Link | undefined;
   #subscribed = false;
@@ -79,6 +80,7 @@ export class ClusterBus implements Writes {
     this.#state = options.state;
     this.#log = options.log;
     this.#mirror = new Mirror(options.state, (guildId) => this.#resyncGuild(guildId));
+    this.#own = new OwnWrites(this.#mirror, APPLIED_WAIT_MS);
   }
 
   /** Connects (in the background; `ready()` says when the world is in State). */
@@ -149,11 +151,16 @@ export class ClusterBus implements Writes {
     };
   }
 
-  /** Settles once the writes made so far (in this turn of the event loop and before) are in Redis; rejects if one is not. */
+  /**
+   * Settles once the writes made so far (in this turn of the event loop and
+   * before) are in Redis and applied to this instance's State (read-your-writes,
+   * bounded: own-writes.ts); rejects if one is not in Redis.
+   */
   async committed(): Promise<void> {
     const errors = await Promise.all([...this.#pending]);
     const error = errors.find((e) => e !== undefined);
     if (error) throw error;
+    await this.#own.applied();
   }
 
   /** Sends one write; answers at once whether the guild is known here. */
@@ -171,8 +178,9 @@ export class ClusterBus implements Writes {
         }
         if (result === -2) throw new FencedOutError(`the ${fence!.name} lease has passed to another instance`);
         this.#failing = false;
-        // Read-your-writes: "stored" also means this instance's own State has it (bounded: a lost subscription mends by resync).
-        return within(this.#mirror.applied(guildId, Number(result)), APPLIED_WAIT_MS).then(() => undefined);
+        // Nothing waits here: the event reaches State (and viewers) from the channel; only `committed()` waits for it.
+        this.#own.stored(guildId, Number(result));
+        return undefined;
       },
     ).catch((error: Error) => {
       this.#counts.dropped++;
@@ -288,6 +296,7 @@ export class ClusterBus implements Writes {
     this.#closed = true;
     clearTimeout(this.#retry);
     await Promise.race([this.committed().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 500))]);
+    this.#own.close();
     this.#sub?.close();
     this.#cmd?.close();
   }

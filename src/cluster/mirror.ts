@@ -18,6 +18,8 @@ export class Mirror {
   /** Events that arrived while their guild (or, under "*", the world) was being read. */
   #held = new Map<string, BusMessage[]>();
   #resync: (guildId: string) => void;
+  /** The number of the last event applied, per guild, kept after the guild's removal (`#seq` then forgets it). */
+  #done = new Map<string, number>();
   /** Writes of this instance waiting to see their event applied here, per guild: [sequence number, resolve]. */
   #waiting = new Map<string, [number, () => void][]>();
   /** Gaps seen (each one a resync of a guild). */
@@ -34,13 +36,18 @@ export class Mirror {
     return this.#seq.get(guildId) ?? 0;
   }
 
+  /** Whether this replica has applied the guild's event `seq` (a removed guild's last number counts). */
+  reached(guildId: string, seq: number): boolean {
+    return (this.#done.get(guildId) ?? 0) >= seq;
+  }
+
   /**
    * Settles once this replica has applied the guild's event `seq` (or a
    * picture that includes it), so a producer that was told "stored" can
    * read its own write here at once: a PUT then an event for that guild.
    */
   applied(guildId: string, seq: number): Promise<void> {
-    if ((this.#seq.get(guildId) ?? 0) >= seq) return Promise.resolve();
+    if (this.reached(guildId, seq)) return Promise.resolve();
     return new Promise((resolve) => {
       let list = this.#waiting.get(guildId);
       if (!list) this.#waiting.set(guildId, list = []);
@@ -68,16 +75,17 @@ export class Mirror {
     }
     this.#seq.set(message.g, message.s);
     this.#apply(message.g, message.e);
-    this.#reached(message.g, message.s);
+    this.#release(message.g, message.s);
   }
 
   /** The whole world as Redis holds it: State is made equal to it (viewers get the differences). */
   world(guilds: readonly GuildSnapshot[]): void {
     this.#state.setGuilds(guilds.map((g) => g.info));
     this.#seq.clear();
+    this.#done.clear();
     for (const guild of guilds) this.#put(guild);
     // Guilds Redis no longer holds: nothing more will come for them.
-    for (const guildId of [...this.#waiting.keys()]) if (!this.#seq.has(guildId)) this.#reached(guildId, Infinity);
+    for (const guildId of [...this.#waiting.keys()]) if (!this.#seq.has(guildId)) this.#release(guildId, Infinity);
     this.#replay("*");
   }
 
@@ -86,8 +94,9 @@ export class Mirror {
     if (snapshot) this.#put(snapshot);
     else {
       this.#seq.delete(guildId);
+      this.#done.delete(guildId);
       this.#state.removeGuild(guildId);
-      this.#reached(guildId, Infinity);
+      this.#release(guildId, Infinity);
     }
     this.#replay(guildId);
   }
@@ -101,11 +110,12 @@ export class Mirror {
     const guild = this.#state.putGuild(snapshot.info, snapshot.members);
     if (snapshot.cid !== undefined && snapshot.cid !== guild.ownClientId) this.#state.clientId(snapshot.guildId, snapshot.cid);
     this.#seq.set(snapshot.guildId, snapshot.seq);
-    this.#reached(snapshot.guildId, snapshot.seq);
+    this.#release(snapshot.guildId, snapshot.seq);
   }
 
-  /** Lets go the writes waiting for a guild's events up to `seq`. */
-  #reached(guildId: string, seq: number): void {
+  /** Notes that a guild's events up to `seq` are applied, and lets go the writes waiting for them. */
+  #release(guildId: string, seq: number): void {
+    if (seq !== Infinity) this.#done.set(guildId, seq);
     const list = this.#waiting.get(guildId);
     if (!list) return;
     const still = list.filter(([wanted, resolve]) => wanted <= seq ? (resolve(), false) : true);

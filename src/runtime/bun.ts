@@ -1,42 +1,23 @@
 import type { Context } from "hono";
-import { defineWebSocketHelper, type WSContext, WSContext as Socket, type WSEvents } from "hono/ws";
+import { defineWebSocketHelper, type WSContext } from "hono/ws";
 import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
+import { BunContext, type BunShared, type BunSocket } from "./bun-socket.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
 import { AddressInUseError, type HttpListenOptions, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
-// The few pieces of Bun's API used here, declared locally so the code type-checks anywhere.
+// The few pieces of Bun's server API used here, declared locally so the code type-checks anywhere.
 interface BunServer {
   readonly port: number;
   readonly hostname: string;
-  upgrade(request: Request, options: { data: SocketData }): boolean;
+  upgrade(request: Request, options: { data: BunContext }): boolean;
   /** Bytes sent; -1 when some subscriber is backed up; 0 when dropped. */
   publish(topic: string, data: string): number;
   requestIP(request: Request): { address: string } | null;
   stop(closeActiveConnections?: boolean): Promise<void>;
-}
-interface BunSocket {
-  readonly data: SocketData;
-  readonly readyState: 0 | 1 | 2 | 3;
-  send(data: string | ArrayBuffer | Uint8Array): number;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  ping(): number;
-  subscribe(topic: string): void;
-  unsubscribe(topic: string): void;
-  getBufferedAmount(): number;
-}
-interface SocketData {
-  events: WSEvents<BunSocket>;
-  /** This socket's own frame limit, when lower than the server's `maxPayloadLength`. */
-  maxFrameBytes?: number;
-  context?: WSContext<BunSocket>;
-  /** Resolves in `close`, when Bun is done with the connection. */
-  gone: Promise<void>;
-  markGone: () => void;
 }
 declare const Bun: {
   serve(options: Record<string, unknown>): BunServer;
@@ -44,6 +25,7 @@ declare const Bun: {
 };
 
 const raw = (socket: WSContext) => socket.raw as BunSocket;
+const context = (socket: WSContext) => socket as BunContext;
 
 /** `Bun.serve`, with a taken port reported as `AddressInUseError` and an address it cannot use as `ListenError`. */
 function serve(options: Record<string, unknown> & { port: number; hostname: string }): BunServer {
@@ -73,71 +55,43 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
  */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
-  let backlog: Backlog | undefined;
-  let heartbeat: Heartbeat<BunSocket> | undefined;
+  const shared: BunShared = {};
+  let heartbeat: Heartbeat<BunContext> | undefined;
 
   const upgradeWebSocket = defineWebSocketHelper<BunSocket, UpgradeOptions>((c, events, options) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
-    let markGone!: () => void;
-    const gone = new Promise<void>((resolve) => markGone = resolve);
-    if (server?.upgrade(c.req.raw, { data: { events, maxFrameBytes: options?.maxFrameBytes, gone, markGone } })) {
+    // The socket's whole state is one object, Bun's `ws.data`, which is also the core's WSContext.
+    if (server?.upgrade(c.req.raw, { data: new BunContext(events, options?.maxFrameBytes, shared) })) {
       return new Response(null);
     }
     return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
   });
 
-  /**
-   * What hono's socket wrapper calls, with its methods on a prototype: a
-   * wrapper built from closures would cost every idle viewer three functions.
-   */
-  class Init {
-    readonly raw: BunSocket;
-    context?: WSContext<BunSocket>;
-    constructor(ws: BunSocket) {
-      this.raw = ws;
-    }
-    send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>) {
-      const ws = this.raw;
-      // Refused before it is queued when it would take the socket past the unsent-data bound.
-      if (backlog && !backlog.fits(this.context!, data, ws.getBufferedAmount())) {
-        return ws.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
-      }
-      ws.send(data);
-      backlog?.sent(this.context!, data, ws.getBufferedAmount());
-    }
-    close(code?: number, reason?: string) {
-      this.raw.close(code, reason);
-    }
-    get readyState() {
-      return this.raw.readyState;
-    }
-  }
-
   const websocket = {
     open(ws: BunSocket) {
-      const init = new Init(ws);
-      const context = init.context = new Socket<BunSocket>(init);
-      ws.data.context = context;
-      heartbeat?.heard(ws);
-      ws.data.events.onOpen?.(new Event("open"), context);
+      // `ws.data` was made at the upgrade; Bun's socket exists from now on.
+      ws.data.raw = ws;
+      heartbeat?.heard(ws.data);
+      ws.data.events.onOpen?.(new Event("open"), ws.data);
     },
     pong(ws: BunSocket) {
-      heartbeat?.heard(ws);
+      heartbeat?.heard(ws.data);
     },
     message(ws: BunSocket, message: string | Uint8Array) {
-      heartbeat?.heard(ws);
+      heartbeat?.heard(ws.data);
       const max = ws.data.maxFrameBytes;
       if (max !== undefined && tooLarge(message, max)) return ws.close(Close.tooBig.code, Close.tooBig.reason);
       // hono's message type wants an ArrayBuffer for binary frames: copy out exactly this frame.
       const data = typeof message === "string"
         ? message
         : message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength);
-      ws.data.events.onMessage?.(new MessageEvent("message", { data }), ws.data.context!);
+      ws.data.events.onMessage?.(new MessageEvent("message", { data }), ws.data);
     },
     close(ws: BunSocket, code: number, reason: string) {
-      heartbeat?.forget(ws);
-      ws.data.markGone();
-      ws.data.events.onClose?.(new CloseEvent("close", { code, reason }), ws.data.context!);
+      heartbeat?.forget(ws.data);
+      // Bun is done with the connection: the place it held is given back before the core hears of the close.
+      ws.data.gone();
+      ws.data.events.onClose?.(new CloseEvent("close", { code, reason }), ws.data);
     },
   };
 
@@ -162,16 +116,16 @@ export function createBunRuntime(): Runtime {
           closeOnBackpressureLimit: true,
         },
       });
-      const b = backlog = new Backlog({
+      const b = shared.backlog = new Backlog({
         bound,
         measure: (socket) => raw(socket).getBufferedAmount(),
         // Bun runs the close handler at once, so the core hears of it before this returns.
         evict: (socket) => raw(socket).close(Close.tryAgainLater.code, Close.tryAgainLater.reason),
       });
-      const h = heartbeat = new Heartbeat<BunSocket>({
+      const h = heartbeat = new Heartbeat<BunContext>({
         timeoutSeconds: sockets.idleTimeoutSeconds,
-        ping: (ws) => ws.ping(),
-        drop: (ws) => ws.terminate(),
+        ping: (socket) => socket.raw?.ping(),
+        drop: (socket) => socket.raw?.terminate(),
       });
       const s = server;
       return Promise.resolve({
@@ -199,11 +153,11 @@ export function createBunRuntime(): Runtime {
     remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
     openFile: (path) => Promise.resolve(Bun.file(path)),
     bufferedAmount: (socket) => raw(socket).getBufferedAmount(),
-    gone: (socket) => raw(socket).data.gone,
+    holdUntilGone: (socket, held) => context(socket).hold(held),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),
     unsubscribe: (socket, topic) => raw(socket).unsubscribe(topic),
-    publish(topic: string, frame: string, peers: ReadonlySet<Peer>) {
-      if (server && server.publish(topic, frame) <= 0) backlog?.suspectRoom(peers);
+    publish(topic: string, frame: string, peers: Iterable<Peer>) {
+      if (server && server.publish(topic, frame) <= 0) shared.backlog?.suspectRoom(peers);
     },
   };
 }

@@ -132,10 +132,10 @@ export function createDenoRuntime(): Runtime {
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
     bufferedAmount: (socket) => raw(socket).bufferedAmount,
-    gone: (socket) => gone.get(socket) ?? Promise.resolve(),
+    holdUntilGone: (socket, held) => void (gone.get(socket) ?? Promise.resolve()).then(() => held.release()),
     subscribe() {},
     unsubscribe() {},
-    publish(_topic: string, frame: string, peers: ReadonlySet<Peer>) {
+    publish(_topic: string, frame: string, peers: Iterable<Peer>) {
       // Through each peer, so a failing send is contained to its viewer and the backlog is watched.
       for (const peer of peers) peer.send(frame);
     },

@@ -1,3 +1,15 @@
+import { Roster } from "../roster.ts";
+
+/** What the heartbeat keeps on each socket itself: numbers, not an entry in a map (thousands sit idle). */
+export interface Beating {
+  /** When the socket was last heard from (`performance.now()`). */
+  heardAt: number;
+  /** When it was pinged since it was last heard; -1 when it was not. */
+  pingedAt: number;
+  /** Its place in the heartbeat's roster; -1 when not watched. */
+  heartbeatSlot: number;
+}
+
 export interface HeartbeatOptions<S> {
   /** Seconds a socket may go unheard before it is dropped. */
   timeoutSeconds: number;
@@ -22,12 +34,10 @@ const ROUND_MS = 500;
  * a dead peer in a busy guild keeps receiving events, so it never looks idle
  * and would never be dropped.
  */
-export class Heartbeat<S> {
+export class Heartbeat<S extends Beating> {
   #o: HeartbeatOptions<S>;
-  /** When each socket was last heard from (a number per socket, no object: thousands sit idle). */
-  #heard = new Map<S, number>();
-  /** When the sockets pinged since they were last heard were pinged. */
-  #pinged = new Map<S, number>();
+  /** The sockets watched, their times kept on each. */
+  #sockets = new Roster<"heartbeatSlot", S>("heartbeatSlot");
   #timer: ReturnType<typeof setInterval>;
 
   constructor(options: HeartbeatOptions<S>) {
@@ -37,29 +47,28 @@ export class Heartbeat<S> {
 
   /** The socket opened, answered a ping, or sent a frame. */
   heard(socket: S): void {
-    this.#heard.set(socket, performance.now());
-    this.#pinged.delete(socket);
+    socket.heardAt = performance.now();
+    socket.pingedAt = -1;
+    this.#sockets.add(socket);
   }
 
   forget(socket: S): void {
-    this.#heard.delete(socket);
-    this.#pinged.delete(socket);
+    this.#sockets.delete(socket);
   }
 
   close(): void {
     clearInterval(this.#timer);
-    this.#heard.clear();
-    this.#pinged.clear();
+    this.#sockets.clear();
   }
 
   #round(): void {
     const now = performance.now();
     const timeout = this.#o.timeoutSeconds * 1000;
-    for (const [socket, heard] of this.#heard) {
-      const pinged = this.#pinged.get(socket);
-      if (pinged === undefined) {
+    for (const socket of this.#sockets) {
+      const heard = socket.heardAt, pinged = socket.pingedAt;
+      if (pinged < 0) {
         if (now - heard < timeout / 2) continue;
-        this.#pinged.set(socket, now);
+        socket.pingedAt = now;
         this.#o.ping(socket);
       } else if (now - heard >= timeout && now - pinged >= timeout / 2) {
         this.forget(socket);

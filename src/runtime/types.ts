@@ -48,6 +48,9 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/** The public port (viewers, pages, ingest) or the admin listener (metrics, operator page). */
+export type Listener = "public" | "admin";
+
 /**
  * Thrown by `listen` when the address cannot be bound for a reason other than
  * a taken port: `not-local` (no interface of this machine has it, e.g.
@@ -56,6 +59,8 @@ export interface Listening {
  */
 export class ListenError extends Error {
   override name = "ListenError";
+  /** Which of d-back's listeners failed; the admin listener marks its own, so the operator is told the right flag. */
+  listener: Listener = "public";
   constructor(readonly hostname: string, readonly port: number, readonly reason: "not-local" | "unusable", readonly detail: string) {
     super(`cannot listen on ${hostname}:${port}: ${detail}`);
   }
@@ -64,6 +69,8 @@ export class ListenError extends Error {
 /** Thrown by `listen` when another process holds the port. */
 export class AddressInUseError extends Error {
   override name = "AddressInUseError";
+  /** As `ListenError.listener`. */
+  listener: Listener = "public";
   constructor(readonly hostname: string, readonly port: number) {
     super(`${hostname}:${port} is already in use`);
   }
@@ -92,11 +99,13 @@ export interface Runtime extends Fanout {
   /** Bytes queued on a socket and not yet handed to the network. */
   bufferedAmount(socket: WSContext): number;
   /**
-   * Resolves once the socket's connection is really gone, which may be later
-   * than its close event: a peer that never answers a close is dropped by
-   * the adapter within `CLOSE_GRACE_MS`. A connection place is held until then.
+   * Calls `held.release()` once the socket's connection is really gone, which
+   * may be later than its close event: a peer that never answers a close is
+   * dropped by the adapter within `CLOSE_GRACE_MS`. A connection place is held
+   * until then. An object with a method rather than a callback or a promise:
+   * every idle viewer holds one, and it already exists (the admission place).
    */
-  gone(socket: WSContext): Promise<void>;
+  holdUntilGone(socket: WSContext, held: { release(): void }): void;
 }
 
 /** How long a socket d-back closed may wait for the peer's answer before its connection is dropped. */

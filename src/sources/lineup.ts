@@ -4,7 +4,6 @@ import type { ServerOptions } from "../server-options.ts";
 import type { State } from "../state/state.ts";
 import type { Writes } from "../state/writes.ts";
 import type { Cluster } from "../cluster/cluster.ts";
-import { ClusterSource } from "../cluster/source.ts";
 import type { DataSource } from "./source.ts";
 import { CompositeSource } from "./composite.ts";
 import { type Callbacks, hasDataCallbacks, LibrarySource } from "./library/callbacks.ts";
@@ -62,6 +61,8 @@ export class Lineup {
     if (this.#cluster) {
       // In a cluster the ingest routes write to the bus themselves; the other sources are exported to it.
       const local = sources.filter((s) => s !== this.ingest);
+      // Loaded with the cluster only: a single instance starts without it (cold start).
+      const { ClusterSource } = await import("../cluster/source.ts");
       return new ClusterSource(this.#cluster, local.length > 1 ? new CompositeSource(local) : local[0], this.#state, this.#log);
     }
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);

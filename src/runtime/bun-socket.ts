@@ -1,0 +1,100 @@
+import { WSContext, type WSContextInit, type WSEvents } from "hono/ws";
+import { Close } from "../limits.ts";
+import type { Backlog } from "./backlog.ts";
+import type { Beating } from "./heartbeat.ts";
+
+// The few pieces of Bun's socket API used here, declared locally so the code type-checks anywhere.
+export interface BunSocket {
+  readonly data: BunContext;
+  readonly readyState: 0 | 1 | 2 | 3;
+  send(data: string | ArrayBuffer | Uint8Array): number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): number;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  getBufferedAmount(): number;
+}
+
+/** What every socket of one server shares (one object per runtime, not per socket). */
+export interface BunShared {
+  /** There once the server listens. */
+  backlog?: Backlog;
+}
+
+/** A place held by a connection; see `Runtime.holdUntilGone`. */
+export interface Held {
+  release(): void;
+}
+
+/**
+ * hono's `WSContext` calls the methods of the init it is given; `BunContext`
+ * overrides those methods, so every socket can share this one inert init
+ * instead of carrying its own.
+ */
+const sharedInit: WSContextInit<BunSocket> = { send() {}, close() {}, readyState: 3 };
+
+/** What `BunContext` holds once Bun is done with the connection: a place given then is given back at once. */
+const GONE: Held = { release() {} };
+
+/**
+ * One Bun WebSocket as the core sees it, and everything the adapter keeps
+ * for it, in one object: it is the socket's `ws.data` from the upgrade on.
+ * Thousands of idle viewers each hold one, so it holds plain fields and
+ * references only: no wrapper of closures, no promise per socket. Keep it at
+ * 12 fields or fewer, hono's five included: on Bun an object of 13 to 16
+ * takes 160 bytes, one of 10 to 12 takes 112.
+ */
+export class BunContext extends WSContext<BunSocket> implements Beating {
+  declare raw: BunSocket | undefined;
+  /** The core's handlers for this socket. */
+  readonly events: WSEvents<BunSocket>;
+  /** This socket's own frame limit, when lower than the server's `maxPayloadLength`. */
+  readonly maxFrameBytes: number | undefined;
+  #shared: BunShared;
+  /** Released when Bun is done with the connection (`gone`); `GONE` once it is (one field for both: see the class's note). */
+  #held: Held | undefined;
+  // The heartbeat's times, kept here rather than in maps keyed by socket.
+  heardAt = 0;
+  pingedAt = -1;
+  heartbeatSlot = -1;
+
+  constructor(events: WSEvents<BunSocket>, maxFrameBytes: number | undefined, shared: BunShared) {
+    super(sharedInit);
+    this.events = events;
+    this.maxFrameBytes = maxFrameBytes;
+    this.#shared = shared;
+  }
+
+  override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
+    const ws = this.raw!;
+    const backlog = this.#shared.backlog;
+    // Refused before it is queued when it would take the socket past the unsent-data bound.
+    if (backlog && !backlog.fits(this, data, ws.getBufferedAmount())) {
+      return ws.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
+    }
+    ws.send(data);
+    backlog?.sent(this, data, ws.getBufferedAmount());
+  }
+
+  override close(code?: number, reason?: string): void {
+    this.raw?.close(code, reason);
+  }
+
+  override get readyState(): 0 | 1 | 2 | 3 {
+    return this.raw?.readyState ?? 0;
+  }
+
+  /** Keeps `held` until Bun is done with the connection. */
+  hold(held: Held): void {
+    if (this.#held === GONE) return held.release();
+    this.#held = held;
+  }
+
+  /** Bun is done with the connection (its close handler ran). */
+  gone(): void {
+    const held = this.#held;
+    this.#held = GONE;
+    held?.release();
+  }
+}
