@@ -36,7 +36,7 @@ describe("churn: viewers leaving during fan-out", () => {
   let source: PumpSource;
   before(async () => {
     source = new PumpSource();
-    server = await startServer({ source, limits: { maxBufferedBytes: 256 * 1024, rateBurst: 5, ratePerSecond: 1 } });
+    server = await startServer({ source, admin: { port: 0 }, limits: { maxBufferedBytes: 256 * 1024, rateBurst: 5, ratePerSecond: 1 } });
   });
   after(() => server.stop());
 
@@ -98,6 +98,12 @@ describe("churn: viewers leaving during fan-out", () => {
     for (const r of [...slow, ...flooders]) r.destroy();
     await Promise.all(steady.map((c) => c.close()));
     await allReleased(server);
+
+    // Each viewer's close counted once, under its code (the forwarding meter, with an admin port).
+    const metrics = await (await fetch(server.adminUrl + "/metrics")).text();
+    const closes = new Map([...metrics.matchAll(/^dback_viewer_closes_total\{code="(\d+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+    assert.equal([...closes.values()].reduce((a, b) => a + b, 0), 26, `closes: ${JSON.stringify([...closes])}`);
+    assert.equal(closes.get("1013"), 4, `closes: ${JSON.stringify([...closes])}`);
   });
 });
 
