@@ -61,6 +61,28 @@ describe("cluster own writes", () => {
     own.close();
   });
 
+  // A live event (a gateway's or the library's: nothing acknowledges those) was stored for a guild,
+  // then the guild was read again and Redis no longer had it: nothing will ever come for that
+  // number, and a later acknowledgement, for any guild, must not wait the limit out for it.
+  it("forgets the number of a guild a world read no longer has", async () => {
+    const { mirror, own } = setup(60_000);
+    own.stored("100", 2);
+    mirror.holdAll();
+    mirror.world([{ guildId: "200", info: info("200"), seq: 1, members: { 1: user } } as GuildSnapshot]);
+    own.stored("200", 2);
+    mirror.receive(step("200", 2));
+    assert.equal(await settledNow(own.applied()), true);
+    own.close();
+  });
+
+  it("forgets the number of a guild read again and found gone", async () => {
+    const { mirror, own } = setup(60_000);
+    own.stored("100", 2);
+    mirror.guild("100", undefined);
+    assert.equal(await settledNow(own.applied()), true);
+    own.close();
+  });
+
   it("close lets every wait go", async () => {
     const { own } = setup(60_000);
     own.stored("200", 5);

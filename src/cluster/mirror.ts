@@ -24,6 +24,8 @@ export class Mirror {
   #waiting = new Map<string, [number, () => void][]>();
   /** Gaps seen (each one a resync of a guild). */
   gaps = 0;
+  /** Told of each guild a read found Redis no longer has: no number of it will be applied here any more. */
+  gone: (guildId: string) => void = () => {};
 
   /** `resync(guildId)` must read the guild and call `snapshot` (or `release` when it cannot). */
   constructor(state: State, resync: (guildId: string) => void) {
@@ -81,11 +83,16 @@ export class Mirror {
   /** The whole world as Redis holds it: State is made equal to it (viewers get the differences). */
   world(guilds: readonly GuildSnapshot[]): void {
     this.#state.setGuilds(guilds.map((g) => g.info));
+    const known = new Set([...this.#seq.keys(), ...this.#done.keys(), ...this.#waiting.keys()]);
     this.#seq.clear();
     this.#done.clear();
     for (const guild of guilds) this.#put(guild);
     // Guilds Redis no longer holds: nothing more will come for them.
-    for (const guildId of [...this.#waiting.keys()]) if (!this.#seq.has(guildId)) this.#release(guildId, Infinity);
+    for (const guildId of known) {
+      if (this.#seq.has(guildId)) continue;
+      this.#release(guildId, Infinity);
+      this.gone(guildId);
+    }
     this.#replay("*");
   }
 
@@ -97,6 +104,7 @@ export class Mirror {
       this.#done.delete(guildId);
       this.#state.removeGuild(guildId);
       this.#release(guildId, Infinity);
+      this.gone(guildId);
     }
     this.#replay(guildId);
   }

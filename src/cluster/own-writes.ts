@@ -32,6 +32,9 @@ export class OwnWrites {
   constructor(mirror: Mirror, limitMs: number) {
     this.#mirror = mirror;
     this.#limitMs = limitMs;
+    // A guild a read found gone will never reach the number stored for it: an acknowledgement
+    // made later (for any guild) must not wait the limit out for it.
+    mirror.gone = (guildId) => this.#latest.delete(guildId);
   }
 
   /** Redis stored a write of this instance to the guild under number `seq`. */
