@@ -57,6 +57,22 @@ export class Backlog {
     return buffered + length <= this.#o.bound + (this.#largest.get(socket) ?? 0);
   }
 
+  /**
+   * Bytes that may still be queued on a socket holding `buffered` unsent
+   * bytes before `fits` could refuse a frame or `sent` suspect the socket
+   * (never negative). A caller that adds up an upper bound of what it queues
+   * since may skip both, and the measuring, while the sum stays within this
+   * and no frame is `notable`: the answers are known to be "fits" and "fine".
+   */
+  headroom(buffered: number): number {
+    return Math.max(0, this.#o.bound - buffered);
+  }
+
+  /** Whether `fits` and `sent` must see this frame whatever the headroom: it may become the socket's largest. */
+  notable(frame: string | ArrayBuffer | ArrayBufferView): boolean {
+    return (typeof frame === "string" ? frame.length : frame.byteLength) >= REMEMBER_FROM;
+  }
+
   /** Notes a frame sent to `socket`, which now holds `buffered` unsent bytes. */
   sent(socket: WSContext, frame: string | ArrayBuffer | ArrayBufferView, buffered: number): void {
     this.#remember(socket, frame);

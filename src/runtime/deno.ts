@@ -1,9 +1,10 @@
 import type { Context } from "hono";
-import { defineWebSocketHelper, type WSContext, WSContext as Socket } from "hono/ws";
+import { defineWebSocketHelper, type WSContext } from "hono/ws";
 import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
+import { DenoSocket, type DenoSockets } from "./deno-socket.ts";
 import { dropConnection } from "./deno-drop.ts";
 import { serveResilient } from "./deno-serve.ts";
 import {
@@ -24,14 +25,15 @@ const raw = (socket: WSContext) => socket.raw as WebSocket;
  * Deno pings by itself (`idleTimeout`); the frame size is checked here, since
  * Deno has no setting for it; a frame that would take a socket past the
  * unsent-data bound is refused before it is queued, and slow readers are
- * found by `Backlog` from `bufferedAmount` after each send. A socket d-back
- * closed is dropped after `CLOSE_GRACE_MS` if the peer never answers, and an
- * upgrade whose socket never opens (the peer reset it) is given up after the
- * header timeout: Deno fires neither open nor close for it.
+ * found by `Backlog` from `bufferedAmount` once a socket may be near the
+ * bound (`DenoSocket`). A socket d-back closed is dropped after
+ * `CLOSE_GRACE_MS` if the peer never answers, and an upgrade whose socket
+ * never opens (the peer reset it) is given up after the header timeout: Deno
+ * fires neither open nor close for it.
  */
 export function createDenoRuntime(): Runtime {
   let limits: SocketLimits | undefined;
-  let backlog: Backlog | undefined;
+  const shared: DenoSockets = { backlog: undefined };
   /** Closes a socket on the adapter's own initiative and tells the core at once. */
   const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
   /** Resolves when a socket's connection is really gone. */
@@ -58,21 +60,8 @@ export function createDenoRuntime(): Runtime {
       dropping = setTimeout(() => dropConnection(socket), CLOSE_GRACE_MS);
       isGone.then(() => clearTimeout(dropping));
     };
-    const context: WSContext<WebSocket> = new Socket<WebSocket>({
-      raw: socket,
-      send: (data) => {
-        if (socket.readyState !== WebSocket.OPEN) return;
-        if (backlog && !backlog.fits(context, data, socket.bufferedAmount)) {
-          return ending.get(context)!(Close.tryAgainLater.code, Close.tryAgainLater.reason);
-        }
-        socket.send(data);
-        backlog?.sent(context, data, socket.bufferedAmount);
-      },
-      close,
-      get readyState() {
-        return socket.readyState as 0 | 1 | 2 | 3;
-      },
-    });
+    const evict = () => ending.get(context)!(Close.tryAgainLater.code, Close.tryAgainLater.reason);
+    const context = new DenoSocket(socket, shared, close, evict);
     gone.set(context, isGone);
     // Deno reports the close only once the peer answers it, which a stuck peer never does;
     // when the adapter closes a socket, the core hears of it right away, and only once.
@@ -117,7 +106,7 @@ export function createDenoRuntime(): Runtime {
     listen({ port, hostname, fetch, sockets, warn, tls }: ListenOptions) {
       const server = serveResilient({ port, hostname, warn, tls, handler: (request, info) => fetch(request, info) });
       limits = sockets;
-      const b = backlog = new Backlog({
+      const b = shared.backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
         measure: (socket) => raw(socket).bufferedAmount,
         evict: (socket) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason),

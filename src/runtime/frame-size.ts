@@ -11,3 +11,8 @@ export function tooLarge(data: string | ArrayBuffer | ArrayBufferView, max: numb
   if (data.length * 3 <= max) return false;
   return encoder.encode(data).byteLength > max;
 }
+
+/** At most how many bytes `data` takes once encoded, without encoding it (UTF-8: three per UTF-16 unit at most). */
+export function mostBytes(data: string | ArrayBuffer | ArrayBufferView): number {
+  return typeof data === "string" ? data.length * 3 : data.byteLength;
+}
