@@ -92,7 +92,7 @@ export const usage = `bench: d-back against the least server that does its job, 
   --clients N        load processes the viewers are spread over (default 2)
   --deliveries N     messages per fan-out run, all viewers together (default 4000000 on Bun, 1000000 on Deno)
   --window N         fan-out: messages in flight at most, all viewers together (default 65536)
-  --batch N          fan-out: events per ingest frame (default 8)
+  --batch N          fan-out and discord: events per ingest frame (default 8)
   --repeat N         rounds of d-back then ceiling per measurement; figures are medians (default 3; quick 1)
   --members N        join storm: guild members (default 20000)
   --storm N          join storm: viewers (default 1000)
