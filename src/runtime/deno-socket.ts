@@ -26,14 +26,15 @@ type Frame = string | ArrayBuffer | Uint8Array<ArrayBuffer>;
  */
 export class DenoSocket extends WSContext<WebSocket> {
   #shared: DenoSockets;
-  #evict: () => void;
+  /** One function for every socket (the adapter's eviction), not a closure per socket. */
+  #evict: (socket: DenoSocket) => void;
   #headroom = 0;
 
   constructor(
     socket: WebSocket,
     shared: DenoSockets,
     close: (code?: number, reason?: string) => void,
-    evict: () => void,
+    evict: (socket: DenoSocket) => void,
   ) {
     super({
       raw: socket,
@@ -57,7 +58,7 @@ export class DenoSocket extends WSContext<WebSocket> {
       this.#headroom -= most;
       return socket.send(data);
     }
-    if (!backlog.fits(this, data, socket.bufferedAmount)) return this.#evict();
+    if (!backlog.fits(this, data, socket.bufferedAmount)) return this.#evict(this);
     socket.send(data);
     const buffered = socket.bufferedAmount;
     backlog.sent(this, data, buffered);

@@ -38,6 +38,8 @@ export function createDenoRuntime(): Runtime {
   const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
   /** Resolves when a socket's connection is really gone. */
   const gone = new WeakMap<WSContext, Promise<void>>();
+  /** Closes a slow reader with 1013: for a frame that does not fit (`DenoSocket`) and for the backlog's sweep. */
+  const evict = (socket: WSContext) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason);
 
   const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
@@ -60,7 +62,6 @@ export function createDenoRuntime(): Runtime {
       dropping = setTimeout(() => dropConnection(socket), CLOSE_GRACE_MS);
       isGone.then(() => clearTimeout(dropping));
     };
-    const evict = () => ending.get(context)!(Close.tryAgainLater.code, Close.tryAgainLater.reason);
     const context = new DenoSocket(socket, shared, close, evict);
     gone.set(context, isGone);
     // Deno reports the close only once the peer answers it, which a stuck peer never does;
@@ -109,7 +110,7 @@ export function createDenoRuntime(): Runtime {
       const b = shared.backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
         measure: (socket) => raw(socket).bufferedAmount,
-        evict: (socket) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason),
+        evict,
       });
       return Promise.resolve({
         port: server.addr.port,
