@@ -2,6 +2,7 @@ import { WSContext, type WSContextInit, type WSEvents } from "hono/ws";
 import { Close } from "../limits.ts";
 import type { Backlog } from "./backlog.ts";
 import type { Beating } from "./heartbeat.ts";
+import type { Held } from "./types.ts";
 
 // The few pieces of Bun's socket API used here, declared locally so the code type-checks anywhere.
 export interface BunSocket {
@@ -20,11 +21,6 @@ export interface BunSocket {
 export interface BunShared {
   /** There once the server listens. */
   backlog?: Backlog;
-}
-
-/** A place held by a connection; see `Runtime.holdUntilGone`. */
-export interface Held {
-  release(): void;
 }
 
 /**
