@@ -72,10 +72,11 @@ export function createDenoRuntime(): Runtime {
       closed = true;
       events.onClose?.(event, context);
     };
-    ending.set(context, (code, reason) => {
+    const end = (code: number, reason: string) => {
       close(code, reason);
       closing(new CloseEvent("close", { code, reason }));
-    });
+    };
+    ending.set(context, end);
     // A reset upgrade never opens, and Deno tells nobody: give it up after the header timeout.
     const opening = setTimeout(() => {
       if (socket.readyState !== WebSocket.CONNECTING) return;
@@ -89,7 +90,7 @@ export function createDenoRuntime(): Runtime {
     };
     socket.onmessage = (event) => {
       if (closed) return;
-      if (tooLarge(event.data, maxFrameBytes)) return ending.get(context)!(Close.tooBig.code, Close.tooBig.reason);
+      if (tooLarge(event.data, maxFrameBytes)) return end(Close.tooBig.code, Close.tooBig.reason);
       events.onMessage?.(event, context);
     };
     socket.onclose = (event) => {
