@@ -6,6 +6,7 @@ import { Backlog } from "./backlog.ts";
 import { BunContext, type BunShared, type BunSocket } from "./bun-socket.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
+import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
 import { AddressInUseError, type HttpListenOptions, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
@@ -59,12 +60,12 @@ export function createBunRuntime(): Runtime {
   let heartbeat: Heartbeat<BunContext> | undefined;
 
   const upgradeWebSocket = defineWebSocketHelper<BunSocket, UpgradeOptions>((c, events, options) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+    if (!asksForWebSocket(c)) return;
     // The socket's whole state is one object, Bun's `ws.data`, which is also the core's WSContext.
     if (server?.upgrade(c.req.raw, { data: new BunContext(events, options?.maxFrameBytes, shared) })) {
       return new Response(null);
     }
-    return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
+    return badUpgrade();
   });
 
   const websocket = {

@@ -4,6 +4,7 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
+import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
 import { DenoSocket, type DenoSockets } from "./deno-socket.ts";
 import { dropConnection } from "./deno-drop.ts";
 import { serveResilient } from "./deno-serve.ts";
@@ -42,12 +43,12 @@ export function createDenoRuntime(): Runtime {
   const evict = (socket: WSContext) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason);
 
   const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+    if (!asksForWebSocket(c)) return;
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: limits?.idleTimeoutSeconds });
     } catch {
-      return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
+      return badUpgrade();
     }
     const { socket, response } = upgraded;
     socket.binaryType = "arraybuffer";
