@@ -7,7 +7,7 @@ import { BunContext, type BunShared, type BunSocket } from "./bun-socket.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
 import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
-import { AddressInUseError, type HttpListenOptions, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
+import { AddressInUseError, type HttpListenOptions, type Listening, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 // The few pieces of Bun's server API used here, declared locally so the code type-checks anywhere.
@@ -40,6 +40,19 @@ function serve(options: Record<string, unknown> & { port: number; hostname: stri
     if (code === "EINVAL" || code === "ENOTFOUND") throw new ListenError(hostname, port, "unusable", String((error as Error).message));
     throw error;
   }
+}
+
+/** A bound server as `Listening`: `close` runs `first`, waits up to the grace for requests under way, then cuts what is left. */
+function listening(s: BunServer, first = () => {}): Promise<Listening> {
+  return Promise.resolve({
+    port: s.port,
+    hostname: s.hostname,
+    close: async (graceMs = 0) => {
+      first();
+      await within(s.stop(false), graceMs);
+      await s.stop(true);
+    },
+  });
 }
 
 /** Bun's own hard stop for a backed-up socket, behind `Backlog`: it closes without a close frame (1006). */
@@ -128,29 +141,12 @@ export function createBunRuntime(): Runtime {
         ping: (socket) => socket.raw?.ping(),
         drop: (socket) => socket.raw?.terminate(),
       });
-      const s = server;
-      return Promise.resolve({
-        port: s.port,
-        hostname: s.hostname,
-        close: async (graceMs = 0) => {
-          b.close();
-          h.close();
-          await within(s.stop(false), graceMs);
-          await s.stop(true);
-        },
+      return listening(server, () => {
+        b.close();
+        h.close();
       });
     },
-    listenHttp({ port, hostname, fetch }: HttpListenOptions) {
-      const s = serve({ port, hostname, fetch });
-      return Promise.resolve({
-        port: s.port,
-        hostname: s.hostname,
-        close: async (graceMs = 0) => {
-          await within(s.stop(false), graceMs);
-          await s.stop(true);
-        },
-      });
-    },
+    listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
     remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
     openFile: (path) => Promise.resolve(Bun.file(path)),
     bufferedAmount: (socket) => raw(socket).getBufferedAmount(),

@@ -7,10 +7,11 @@ import { tooLarge } from "./frame-size.ts";
 import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
 import { DenoSocket, type DenoSockets } from "./deno-socket.ts";
 import { dropConnection } from "./deno-drop.ts";
-import { serveResilient } from "./deno-serve.ts";
+import { type ResilientServer, serveResilient } from "./deno-serve.ts";
 import {
   CLOSE_GRACE_MS,
   type HttpListenOptions,
+  type Listening,
   type ListenOptions,
   type Runtime,
   type SocketLimits,
@@ -19,6 +20,22 @@ import {
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
+
+/**
+ * A bound server as `Listening`: `close` runs `first`, then shuts down within
+ * the grace. Deno cannot force a shutdown once it has begun; past the grace,
+ * whatever is left is left to the process exit.
+ */
+function listening(server: ResilientServer, first = () => {}): Promise<Listening> {
+  return Promise.resolve({
+    port: server.addr.port,
+    hostname: server.addr.hostname,
+    close: async (graceMs = 0) => {
+      first();
+      await within(server.shutdown(), graceMs);
+    },
+  });
+}
 
 /**
  * Deno: `Deno.serve` (kept listening through descriptor exhaustion by
@@ -114,24 +131,10 @@ export function createDenoRuntime(): Runtime {
         measure: (socket) => raw(socket).bufferedAmount,
         evict,
       });
-      return Promise.resolve({
-        port: server.addr.port,
-        hostname: server.addr.hostname,
-        // Deno cannot force a shutdown once it has begun; past the grace, whatever is left is left to the process exit.
-        close: async (graceMs = 0) => {
-          b.close();
-          await within(server.shutdown(), graceMs);
-        },
-      });
+      return listening(server, () => b.close());
     },
-    listenHttp({ port, hostname, fetch }: HttpListenOptions) {
-      const server = serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) });
-      return Promise.resolve({
-        port: server.addr.port,
-        hostname: server.addr.hostname,
-        close: (graceMs = 0) => within(server.shutdown(), graceMs),
-      });
-    },
+    listenHttp: ({ port, hostname, fetch }: HttpListenOptions) =>
+      listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
     bufferedAmount: (socket) => raw(socket).bufferedAmount,
