@@ -6,6 +6,7 @@ import type { State } from "../state/state.ts";
 import { type Writes, WritesUnavailableError } from "../state/writes.ts";
 import type { Logger } from "../log.ts";
 import { connect, type Link } from "./connection.ts";
+import type { Held as Fence } from "./lease.ts";
 import { type BusEvent, readBusMessage, Snapshot } from "./messages.ts";
 import { Mirror } from "./mirror.ts";
 import { OwnWrites } from "./own-writes.ts";
@@ -17,12 +18,6 @@ const APPLIED_WAIT_MS = 2000;
 /** A write refused because the lease it was made under has passed to another holder. */
 export class FencedOutError extends WritesUnavailableError {
   override name = "FencedOutError";
-}
-
-/** A lease's fencing token, carried by every write made under it (lease.ts). */
-export interface Fence {
-  name: string;
-  token: number;
 }
 
 type Scripted = Redis & {
