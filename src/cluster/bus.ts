@@ -123,7 +123,7 @@ export class ClusterBus implements Writes {
   }
 
   presence(guildId: string, d: PresenceData, fence?: Fence): boolean {
-    return this.#write(guildId, { t: "presence", d }, [JSON.stringify(d)], fence);
+    return this.#write(guildId, { t: "presence", d }, [], fence);
   }
 
   message(guildId: string, d: MessageData, fence?: Fence): boolean {
