@@ -60,7 +60,6 @@ export class ClusterBus implements Writes {
   #syncing = false;
   #syncAgain = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #pending = new Set<Promise<Error | undefined>>();
   #failing = false;
   #closed = false;
   #onSynced: (() => void)[] = [];
@@ -151,11 +150,8 @@ export class ClusterBus implements Writes {
    * before) are in Redis and applied to this instance's State (read-your-writes,
    * bounded: own-writes.ts); rejects if one is not in Redis.
    */
-  async committed(): Promise<void> {
-    const errors = await Promise.all([...this.#pending]);
-    const error = errors.find((e) => e !== undefined);
-    if (error) throw error;
-    await this.#own.applied();
+  committed(): Promise<void> {
+    return this.#own.committed();
   }
 
   /** Sends one write; answers at once whether the guild is known here. */
@@ -183,8 +179,7 @@ export class ClusterBus implements Writes {
       this.#failing = true;
       return error;
     });
-    this.#pending.add(settled);
-    settled.then(() => this.#pending.delete(settled));
+    this.#own.sending(settled);
     return true;
   }
 
