@@ -16,7 +16,7 @@ import { RESTORE, SNAPSHOT, WRITE } from "./scripts.ts";
 const APPLIED_WAIT_MS = 2000;
 
 /** A write refused because the lease it was made under has passed to another holder. */
-export class FencedOutError extends WritesUnavailableError {
+class FencedOutError extends WritesUnavailableError {
   override name = "FencedOutError";
 }
 
