@@ -258,9 +258,7 @@ export class ClusterBus implements Writes {
   async #restore(): Promise<number> {
     const args: string[] = [];
     for (const guild of this.#state.guilds()) {
-      const members: Record<string, unknown> = {};
-      for (const uid of guild.uids()) members[uid] = guild.member(uid);
-      args.push(guild.guildId, JSON.stringify(guild.info), String(this.#mirror.seq(guild.guildId)), guild.ownClientId ?? "", JSON.stringify(members));
+      args.push(guild.guildId, JSON.stringify(guild.info), String(this.#mirror.seq(guild.guildId)), guild.ownClientId ?? "", JSON.stringify(guild.members()));
     }
     const epoch = Math.random().toString(36).slice(2, 10);
     await (this.#cmd!.redis as Scripted).dbackRestore(this.prefix, epoch, ...args);
