@@ -14,6 +14,7 @@ import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
+import { listenUrl } from "./http/listen-url.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
@@ -162,7 +163,7 @@ export class Server {
 
   get url(): string {
     const host = this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1";
-    return `${this.#options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${this.port}`; // an IPv6 address goes in brackets
+    return listenUrl(this.#options.tls ? "https" : "http", host, this.port);
   }
 
   health(): Record<string, unknown> {
