@@ -20,9 +20,8 @@ import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
 import { AdminPort } from "./admin/admin-port.ts";
 import { within } from "./within.ts";
-import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
-import { FailureLimiter } from "./auth/failures.ts";
+import { signInGuard } from "./auth/guard.ts";
 import type { Writes } from "./state/writes.ts";
 import type { Cluster } from "./cluster/cluster.ts";
 import { checkPayload as check } from "./payload-check.ts";
@@ -201,15 +200,9 @@ export class Server {
     const validTo = tls && await checkTls(tls);
     await this.#gather();
     await this.#sources.connect();
-    const { discord, signInLimits, now = Date.now } = this.#options;
     const source = await this.#sources.source(this.#callbacks);
     if (this.#world) throw new Error("d-back: the server is already started");
-    // Loaded at the first Discord sign-in, not before the first request (cold start).
-    const identity = once(async () => new (await import("./auth/discord.ts")).DiscordIdentity(discord, now));
-    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, {
-      discord: { identify: async (token) => (await identity()).identify(token) },
-      failures: new FailureLimiter(signInLimits, now),
-    }, this.meter);
+    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, signInGuard(this.#options), this.meter);
     const { app, ingestRefused, ingestMaxBytes } = serverApp(this, this.#options, {
       upgrade: this.#doorway.upgrade(),
       ingest: this.#sources.ingest,
