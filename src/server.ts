@@ -165,12 +165,17 @@ export class Server {
     return listenUrl(this.#options.tls ? "https" : "http", host, this.port);
   }
 
+  /** Whole seconds since the server began listening (since it was made, before that). */
+  get uptimeSeconds(): number {
+    return Math.round((Date.now() - this.#startedAt) / 1000);
+  }
+
   health(): Record<string, unknown> {
     const memory = process.memoryUsage();
     return {
       status: this.#stopping ? "stopping" : "ok",
       version: VERSION,
-      uptime: Math.round((Date.now() - this.#startedAt) / 1000),
+      uptime: this.uptimeSeconds,
       viewers: this.#doorway.viewers,
       source: this.#world?.source.name,
       sources: this.#world?.source.status?.(),
