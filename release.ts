@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import { VERSION } from "./src/version.ts";
-import { flags as buildFlags, dzoneOrNot, parseFlags, UsageError } from "./build/options.ts";
+import { flags as buildFlags, dzoneOrNot, parseFlags } from "./build/options.ts";
 import { buildRelease, type Platform, platforms } from "./build/release.ts";
 import { runCommand } from "./build/command.ts";
 
@@ -40,35 +40,25 @@ Options:
 Without --dzone or --no-dzone it embeds the pinned d-zone download, as build.ts does.
 `;
 
-async function main(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseFlags(argv, {
+runCommand("release.ts", {
+  parse: (argv) =>
+    parseFlags(argv, {
       dzone: { type: "string" },
       "no-dzone": { type: "boolean" },
       out: { type: "string" },
       platform: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
-    }, Flags);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`release.ts: ${error.message} (see release.ts --help)`);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(help);
-    return 0;
-  }
-  const released = await buildRelease({
-    dzone: flags.dzone,
-    noDzone: flags["no-dzone"],
-    outDir: flags.out,
-    platforms: flags.platform,
-    log: (line) => console.error(`release.ts: ${line}`),
-  });
-  for (const f of released.files) console.log(`${f.sha256}  ${f.path} (${(f.bytes / 1e6).toFixed(1)} MB)`);
-  console.log(`wrote ${released.sums}`);
-  return 0;
-}
-
-runCommand("release.ts", main);
+    }, Flags),
+  help: () => help,
+  run: async (flags) => {
+    const released = await buildRelease({
+      dzone: flags.dzone,
+      noDzone: flags["no-dzone"],
+      outDir: flags.out,
+      platforms: flags.platform,
+      log: (line) => console.error(`release.ts: ${line}`),
+    });
+    for (const f of released.files) console.log(`${f.sha256}  ${f.path} (${(f.bytes / 1e6).toFixed(1)} MB)`);
+    console.log(`wrote ${released.sums}`);
+  },
+});
