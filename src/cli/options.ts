@@ -136,7 +136,7 @@ export const settings = {
   "admin-host": {
     env: "DBACK_ADMIN_HOST",
     value: "ADDR",
-    schema: NonEmpty,
+    schema: Host,
     default: "127.0.0.1",
     help: "address of the admin port; keep it private (it has no sign-in)",
   },
