@@ -3,29 +3,18 @@
  * `deno task build`, or `bun build.ts --help` for the options. The steps live
  * in build/; this is the command line around them.
  */
-import process from "node:process";
 import { VERSION } from "./src/version.ts";
-import { buildHelp, parseBuildFlags, UsageError } from "./build/options.ts";
+import { buildHelp, parseBuildFlags } from "./build/options.ts";
 import { buildExecutable } from "./build/build.ts";
-import { BuildError } from "./build/errors.ts";
+import { runCommand } from "./build/command.ts";
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const kb = (bytes: number) => `${(bytes / 1e3).toFixed(0)} kB`;
 
-async function main(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseBuildFlags(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`build.ts: ${error.message} (see build.ts --help)`);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(buildHelp(VERSION));
-    return 0;
-  }
-  try {
+runCommand("build.ts", {
+  parse: parseBuildFlags,
+  help: () => buildHelp(VERSION),
+  run: async (flags) => {
     const built = await buildExecutable({
       dzone: flags.dzone,
       noDzone: flags["no-dzone"],
@@ -39,18 +28,5 @@ async function main(argv: string[]): Promise<number> {
       `built ${built.outfile}: ${mb(built.bytes)}, d-back ${VERSION}, ${built.site.description} ` +
         `(${p.files} files, ${kb(p.plain)}; ${kb(p.total - p.plain)} more as brotli and gzip)`,
     );
-    return 0;
-  } catch (error) {
-    if (!(error instanceof BuildError)) throw error;
-    console.error(`build.ts: ${error.message}`);
-    return 1;
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`build.ts: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
   },
-);
+});

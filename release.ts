@@ -4,13 +4,11 @@
  * --help`. Takes the same d-zone options as build.ts; the steps live in
  * build/release.ts.
  */
-import process from "node:process";
-import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { VERSION } from "./src/version.ts";
-import { flags as buildFlags } from "./build/options.ts";
+import { flags as buildFlags, dzoneOrNot, parseFlags } from "./build/options.ts";
 import { buildRelease, type Platform, platforms } from "./build/release.ts";
-import { BuildError } from "./build/errors.ts";
+import { runCommand } from "./build/command.ts";
 
 const PlatformName = v.picklist(Object.keys(platforms) as Platform[], `must be one of ${Object.keys(platforms).join(", ")}`);
 const Flags = v.pipe(
@@ -21,7 +19,7 @@ const Flags = v.pipe(
     platform: v.optional(v.array(PlatformName)),
     help: v.optional(v.boolean()),
   }),
-  v.check((f) => !(f.dzone !== undefined && f["no-dzone"]), "--dzone and --no-dzone exclude each other; give one"),
+  dzoneOrNot(),
 );
 
 const help = `release.ts: builds d-back ${VERSION} for every platform, with SHA256SUMS
@@ -42,37 +40,17 @@ Options:
 Without --dzone or --no-dzone it embeds the pinned d-zone download, as build.ts does.
 `;
 
-async function main(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        dzone: { type: "string" },
-        "no-dzone": { type: "boolean" },
-        out: { type: "string" },
-        platform: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    const result = v.safeParse(Flags, values);
-    if (!result.success) {
-      const issue = result.issues[0];
-      const key = issue.path?.[0]?.key;
-      throw new Error(key === undefined ? issue.message : `--${String(key)} ${issue.message}, got ${JSON.stringify(issue.input)}`);
-    }
-    flags = result.output;
-  } catch (error) {
-    console.error(`release.ts: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]} (see release.ts --help)`);
-    return 2;
-  }
-  if (flags.help) {
-    console.log(help);
-    return 0;
-  }
-  try {
+runCommand("release.ts", {
+  parse: (argv) =>
+    parseFlags(argv, {
+      dzone: { type: "string" },
+      "no-dzone": { type: "boolean" },
+      out: { type: "string" },
+      platform: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    }, Flags),
+  help: () => help,
+  run: async (flags) => {
     const released = await buildRelease({
       dzone: flags.dzone,
       noDzone: flags["no-dzone"],
@@ -82,18 +60,5 @@ async function main(argv: string[]): Promise<number> {
     });
     for (const f of released.files) console.log(`${f.sha256}  ${f.path} (${(f.bytes / 1e6).toFixed(1)} MB)`);
     console.log(`wrote ${released.sums}`);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof BuildError)) throw error;
-    console.error(`release.ts: ${error.message}`);
-    return 1;
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`release.ts: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
   },
-);
+});

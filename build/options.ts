@@ -3,7 +3,7 @@
  * from it (as d-back's own flags come from src/cli/options.ts).
  */
 import * as v from "valibot";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 
@@ -33,11 +33,15 @@ export const flags = {
   help: { short: "h", schema: v.boolean(), help: "print this help and exit" },
 } as const;
 
+/** --dzone and --no-dzone, which build.ts and release.ts both take, exclude each other. */
+export const dzoneOrNot = <T extends { dzone?: string; "no-dzone"?: boolean }>() =>
+  v.check<T, string>((f) => !(f.dzone !== undefined && f["no-dzone"]), "--dzone and --no-dzone exclude each other; give one");
+
 const BuildFlags = v.pipe(
   v.object(Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, v.optional(f.schema)])) as {
     [K in keyof typeof flags]: v.OptionalSchema<typeof flags[K]["schema"], undefined>;
   }),
-  v.check((f) => !(f.dzone !== undefined && f["no-dzone"]), "--dzone and --no-dzone exclude each other; give one"),
+  dzoneOrNot(),
   v.check(
     (f) => f.target === undefined || ((f.compiler ?? "bun") === "bun" ? /^bun-[a-z0-9-]+$/.test(f.target) : (denoTargets as readonly string[]).includes(f.target)),
     "--target is not a target of that compiler (see --help)",
@@ -45,27 +49,31 @@ const BuildFlags = v.pipe(
 );
 export type BuildFlags = v.InferOutput<typeof BuildFlags>;
 
-/** A mistake on build.ts's command line: one line, exit code 2. */
+/** A mistake on build.ts's or release.ts's command line: one line, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
 /** Reads build.ts's argv. Throws `UsageError`. */
 export function parseBuildFlags(argv: string[]): BuildFlags {
+  const options = Object.fromEntries(
+    Object.entries(flags).map(([name, f]) => [name, { type: "value" in f ? "string" as const : "boolean" as const, ...("short" in f ? { short: f.short } : {}) }]),
+  );
+  return parseFlags(argv, options, BuildFlags);
+}
+
+/**
+ * Reads a build script's argv with parseArgs (no positionals) and validates
+ * the values with `schema`. Throws `UsageError`, one line naming the flag.
+ */
+export function parseFlags<S extends v.GenericSchema>(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, schema: S): v.InferOutput<S> {
   let values;
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(
-        Object.entries(flags).map(([name, f]) => [name, { type: "value" in f ? "string" as const : "boolean" as const, ...("short" in f ? { short: f.short } : {}) }]),
-      ),
-    }).values;
+    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
   } catch (error) {
     throw new UsageError((error instanceof Error ? error.message : String(error)).split("\n")[0]);
   }
-  const result = v.safeParse(BuildFlags, values);
+  const result = v.safeParse(schema, values);
   if (result.success) return result.output;
   const issue = result.issues[0];
   const key = issue.path?.[0]?.key;

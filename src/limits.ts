@@ -37,6 +37,9 @@ export const defaultLimits: Readonly<Limits> = {
   headerTimeoutSeconds: 10,
 };
 
+/** Largest ingest request body (and ingest socket frame) when `ServerOptions.ingest.maxBytes` and --ingest-max-bytes are not given. */
+export const defaultIngestMaxBytes = 1024 * 1024;
+
 /** `defaultLimits` with every limit that `given` sets (an undefined one keeps its default). */
 export function withDefaults(given: Partial<Limits> = {}): Limits {
   const limits = { ...defaultLimits };

@@ -54,7 +54,7 @@ export function format(level: Exclude<Level, "silent">, message: string, fields?
  * The same event as one JSON object: `{"time":…,"level":"info","message":"viewer joined","guild":…}`.
  * A field never overwrites time, level or message.
  */
-export function formatJson(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
+function formatJson(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
   const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message };
   if (fields) for (const [key, value] of Object.entries(fields)) if (!(key in entry)) entry[key] = value;
   // JSON escapes C0 controls itself; C1 controls and the line separators are escaped alike here.

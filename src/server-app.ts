@@ -5,6 +5,7 @@ import type { Callbacks } from "./sources/library/callbacks.ts";
 import type { IngestSource } from "./sources/ingest/source.ts";
 import type { Writes } from "./state/writes.ts";
 import { VERSION } from "./version.ts";
+import { defaultIngestMaxBytes } from "./limits.ts";
 import { RepeatedLines } from "./log-repeats.ts";
 import { createApp } from "./http/app.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
@@ -24,9 +25,6 @@ export interface AppParts {
   callbacks: Callbacks;
 }
 
-/** Largest ingest request body when `ingest.maxBytes` is not given. */
-const INGEST_MAX_BYTES = 1024 * 1024;
-
 /**
  * The public port's HTTP app: the pages and JSON routes, the viewer
  * upgrade, and the ingest API when it is on; with the lines that log its
@@ -41,6 +39,7 @@ export function serverApp(
   const { runtime, log } = server;
   const ingest = options.ingest && parts.ingest ? { ...options.ingest, guilds: parts.ingest } : undefined;
   const ingestRefused = ingest && new RepeatedLines(log, "warn", "ingest request refused: missing or wrong bearer token");
+  const ingestMaxBytes = ingest ? ingest.maxBytes ?? defaultIngestMaxBytes : 0;
   const app = createApp({
     version: VERSION,
     root: server.root,
@@ -50,7 +49,7 @@ export function serverApp(
     ingest: ingest && ingestRefused
       ? ingestRoutes({
         token: ingest.token,
-        maxBytes: ingest.maxBytes ?? INGEST_MAX_BYTES,
+        maxBytes: ingestMaxBytes,
         state: server.state,
         writes: parts.writes,
         source: parts.clustered ? new SharedGuilds(server.state) : ingest.guilds,
@@ -65,5 +64,5 @@ export function serverApp(
     overTls: (c) => cameOverTls(c, isTrustedProxy(runtime.remoteAddress(c), options.trustProxy ?? [])),
     log,
   });
-  return { app, ingestRefused, ingestMaxBytes: ingest ? ingest.maxBytes ?? INGEST_MAX_BYTES : 0 };
+  return { app, ingestRefused, ingestMaxBytes };
 }

@@ -14,14 +14,14 @@ import { ClientIdData, MessageData, PresenceData } from "./protocol/events.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
+import { listenUrl } from "./http/listen-url.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
 import { AdminPort } from "./admin/admin-port.ts";
 import { within } from "./within.ts";
-import { once } from "./once.ts";
 import { type Limits, withDefaults } from "./limits.ts";
-import { FailureLimiter } from "./auth/failures.ts";
+import { signInGuard } from "./auth/guard.ts";
 import type { Writes } from "./state/writes.ts";
 import type { Cluster } from "./cluster/cluster.ts";
 import { checkPayload as check } from "./payload-check.ts";
@@ -162,7 +162,12 @@ export class Server {
 
   get url(): string {
     const host = this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1";
-    return `${this.#options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${this.port}`; // an IPv6 address goes in brackets
+    return listenUrl(this.#options.tls ? "https" : "http", host, this.port);
+  }
+
+  /** Whole seconds since the server began listening (since it was made, before that). */
+  get uptimeSeconds(): number {
+    return Math.round((Date.now() - this.#startedAt) / 1000);
   }
 
   health(): Record<string, unknown> {
@@ -170,7 +175,7 @@ export class Server {
     return {
       status: this.#stopping ? "stopping" : "ok",
       version: VERSION,
-      uptime: Math.round((Date.now() - this.#startedAt) / 1000),
+      uptime: this.uptimeSeconds,
       viewers: this.#doorway.viewers,
       source: this.#world?.source.name,
       sources: this.#world?.source.status?.(),
@@ -200,15 +205,9 @@ export class Server {
     const validTo = tls && await checkTls(tls);
     await this.#gather();
     await this.#sources.connect();
-    const { discord, signInLimits, now = Date.now } = this.#options;
     const source = await this.#sources.source(this.#callbacks);
     if (this.#world) throw new Error("d-back: the server is already started");
-    // Loaded at the first Discord sign-in, not before the first request (cold start).
-    const identity = once(async () => new (await import("./auth/discord.ts")).DiscordIdentity(discord, now));
-    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, {
-      discord: { identify: async (token) => (await identity()).identify(token) },
-      failures: new FailureLimiter(signInLimits, now),
-    }, this.meter);
+    const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, signInGuard(this.#options), this.meter);
     const { app, ingestRefused, ingestMaxBytes } = serverApp(this, this.#options, {
       upgrade: this.#doorway.upgrade(),
       ingest: this.#sources.ingest,

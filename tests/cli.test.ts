@@ -42,6 +42,7 @@ describe("cli", () => {
     [["--host", "1.2.3.4"], {}, "--host 1.2.3.4 is not an address of this machine"],
     [["--host", "no-such-host.invalid"], {}, "--host no-such-host.invalid cannot be listened on"],
     [["--port", "0", "--admin-port", "0", "--admin-host", "1.2.3.4"], {}, "--admin-host 1.2.3.4 is not an address of this machine"],
+    [["--admin-host", "999.1.1.1"], {}, "--admin-host must be an IP address or a host name"],
     [["--trust-proxy", "nginx.local"], {}, "--trust-proxy"],
     [["--trust-proxy", "127.0.0.1,"], {}, "--trust-proxy"],
     [[], { DBACK_TRUST_PROXY: "10.0.0.1;10.0.0.2" }, "DBACK_TRUST_PROXY"],

@@ -7,6 +7,7 @@ import { RecentLog } from "./recent-log.ts";
 import { figuresOf } from "./figures.ts";
 import { overview } from "./overview.ts";
 import { adminApp } from "./app.ts";
+import { listenUrl } from "../http/listen-url.ts";
 
 export interface AdminOptions {
   /** TCP port of the admin listener; 0 picks a free one. */
@@ -53,8 +54,7 @@ export class Admin {
 
   get url(): string {
     if (!this.#listening) throw new Error("d-back: the admin listener is not started");
-    const host = this.#listening.hostname.includes(":") ? `[${this.#listening.hostname}]` : this.#listening.hostname;
-    return `http://${host}:${this.#listening.port}`;
+    return listenUrl("http", this.#listening.hostname, this.#listening.port);
   }
 
   async stop(graceMs = 0): Promise<void> {

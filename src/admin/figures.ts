@@ -27,6 +27,6 @@ export function figuresOf(server: Server, lag: number): Figures {
     sources,
     memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
     eventLoopLag: lag,
-    uptimeSeconds: Number(server.health().uptime),
+    uptimeSeconds: server.uptimeSeconds,
   };
 }

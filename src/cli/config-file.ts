@@ -80,7 +80,7 @@ function describe(issue: v.BaseIssue<unknown>): string {
 }
 
 /** Far more than any config file needs; a bigger "file" is a mistake (or /dev/zero). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /**
  * The file's text; a missing, unreadable, oversized or non-UTF-8 file is a

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { readFileSync, statSync } from "node:fs";
 import { logFormats, levels } from "../log.ts";
-import { defaultLimits } from "../limits.ts";
+import { defaultIngestMaxBytes, defaultLimits } from "../limits.ts";
 import { RedisUrl } from "../cluster/url.ts";
 
 const isDirectory = (path: string) => {
@@ -136,7 +136,7 @@ export const settings = {
   "admin-host": {
     env: "DBACK_ADMIN_HOST",
     value: "ADDR",
-    schema: NonEmpty,
+    schema: Host,
     default: "127.0.0.1",
     help: "address of the admin port; keep it private (it has no sign-in)",
   },
@@ -183,7 +183,7 @@ export const settings = {
     env: "DBACK_INGEST_MAX_BYTES",
     value: "N",
     schema: Bytes,
-    default: "1048576",
+    default: String(defaultIngestMaxBytes),
     help: "largest ingest request body; bigger ones get 413",
   },
   "discord-token": {

@@ -6,6 +6,7 @@ import type { State } from "../state/state.ts";
 import { type Writes, WritesUnavailableError } from "../state/writes.ts";
 import type { Logger } from "../log.ts";
 import { connect, type Link } from "./connection.ts";
+import type { Held as Fence } from "./lease.ts";
 import { type BusEvent, readBusMessage, Snapshot } from "./messages.ts";
 import { Mirror } from "./mirror.ts";
 import { OwnWrites } from "./own-writes.ts";
@@ -15,14 +16,8 @@ import { RESTORE, SNAPSHOT, WRITE } from "./scripts.ts";
 const APPLIED_WAIT_MS = 2000;
 
 /** A write refused because the lease it was made under has passed to another holder. */
-export class FencedOutError extends WritesUnavailableError {
+class FencedOutError extends WritesUnavailableError {
   override name = "FencedOutError";
-}
-
-/** A lease's fencing token, carried by every write made under it (lease.ts). */
-export interface Fence {
-  name: string;
-  token: number;
 }
 
 type Scripted = Redis & {
@@ -65,7 +60,6 @@ export class ClusterBus implements Writes {
   #syncing = false;
   #syncAgain = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #pending = new Set<Promise<Error | undefined>>();
   #failing = false;
   #closed = false;
   #onSynced: (() => void)[] = [];
@@ -128,7 +122,7 @@ export class ClusterBus implements Writes {
   }
 
   presence(guildId: string, d: PresenceData, fence?: Fence): boolean {
-    return this.#write(guildId, { t: "presence", d }, [JSON.stringify(d)], fence);
+    return this.#write(guildId, { t: "presence", d }, [], fence);
   }
 
   message(guildId: string, d: MessageData, fence?: Fence): boolean {
@@ -156,11 +150,8 @@ export class ClusterBus implements Writes {
    * before) are in Redis and applied to this instance's State (read-your-writes,
    * bounded: own-writes.ts); rejects if one is not in Redis.
    */
-  async committed(): Promise<void> {
-    const errors = await Promise.all([...this.#pending]);
-    const error = errors.find((e) => e !== undefined);
-    if (error) throw error;
-    await this.#own.applied();
+  committed(): Promise<void> {
+    return this.#own.committed();
   }
 
   /** Sends one write; answers at once whether the guild is known here. */
@@ -188,8 +179,7 @@ export class ClusterBus implements Writes {
       this.#failing = true;
       return error;
     });
-    this.#pending.add(settled);
-    settled.then(() => this.#pending.delete(settled));
+    this.#own.sending(settled);
     return true;
   }
 
@@ -268,9 +258,7 @@ export class ClusterBus implements Writes {
   async #restore(): Promise<number> {
     const args: string[] = [];
     for (const guild of this.#state.guilds()) {
-      const members: Record<string, unknown> = {};
-      for (const uid of guild.uids()) members[uid] = guild.member(uid);
-      args.push(guild.guildId, JSON.stringify(guild.info), String(this.#mirror.seq(guild.guildId)), guild.ownClientId ?? "", JSON.stringify(members));
+      args.push(guild.guildId, JSON.stringify(guild.info), String(this.#mirror.seq(guild.guildId)), guild.ownClientId ?? "", JSON.stringify(guild.members()));
     }
     const epoch = Math.random().toString(36).slice(2, 10);
     await (this.#cmd!.redis as Scripted).dbackRestore(this.prefix, epoch, ...args);

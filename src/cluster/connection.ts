@@ -3,7 +3,7 @@ import type { Logger } from "../log.ts";
 import { redactRedisUrl } from "./url.ts";
 
 /** Reconnect delays: 100 ms doubling to 5 s, forever (an instance never gives up on Redis). */
-export const backoff = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt - 1, 6), 5000);
+const backoff = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt - 1, 6), 5000);
 
 /**
  * One connection to Redis that reconnects with backoff and says so once:

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
  * ids heard from lately. For /health only; nothing depends on the count.
  */
 export class Instances {
-  readonly id: string;
+  #id: string;
   #redis: () => Redis | undefined;
   #key: string;
   #everyMs: number;
@@ -15,10 +15,10 @@ export class Instances {
   #after: () => Promise<void>;
 
   /** `after` runs after each beat (the cluster reads its leases' holders then). */
-  constructor(redis: () => Redis | undefined, prefix: string, id: string, everyMs = 2000, after: () => Promise<void> = async () => {}) {
+  constructor(redis: () => Redis | undefined, prefix: string, id: string, everyMs: number, after: () => Promise<void>) {
     this.#redis = redis;
     this.#key = `${prefix}instances`;
-    this.id = id;
+    this.#id = id;
     this.#everyMs = everyMs;
     this.#after = after;
   }
@@ -38,7 +38,7 @@ export class Instances {
     if (redis?.status !== "ready") return;
     const now = Date.now();
     const [, , seen] = (await redis.multi()
-      .zadd(this.#key, now, this.id)
+      .zadd(this.#key, now, this.#id)
       .zremrangebyscore(this.#key, 0, now - 3 * this.#everyMs)
       .zrange(this.#key, 0, -1)
       .exec()) ?? [];
@@ -50,6 +50,6 @@ export class Instances {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     const redis = this.#redis();
-    if (redis?.status === "ready") await redis.zrem(this.#key, this.id).catch(() => {});
+    if (redis?.status === "ready") await redis.zrem(this.#key, this.#id).catch(() => {});
   }
 }

@@ -6,12 +6,13 @@ interface Wait {
 }
 
 /**
- * Read-your-writes for this instance's own writes. Redis answers each write
- * with the guild's sequence number; only the latest answer per guild is kept
- * (answers on one connection come in order), and `applied()` waits, once per
- * guild rather than once per write, until the local replica (mirror.ts) has
- * applied it: a producer told "stored" then finds its guild and its events
- * here. Nothing waits on the viewers' path: the replica broadcasts each event
+ * This instance's own writes, from sent to applied here. `committed()` waits
+ * for every write sent so far to be in Redis, then for read-your-writes: Redis
+ * answers each write with the guild's sequence number; only the latest answer
+ * per guild is kept (answers on one connection come in order), and `applied()`
+ * waits, once per guild rather than once per write, until the local replica
+ * (mirror.ts) has applied it: a producer told "stored" then finds its guild
+ * and its events here. Nothing waits on the viewers' path: the replica broadcasts each event
  * as it applies it, whoever is waiting.
  *
  * Each wait is bounded (a lost subscription is mended later by a resync, and
@@ -23,6 +24,8 @@ interface Wait {
 export class OwnWrites {
   #mirror: Mirror;
   #limitMs: number;
+  /** Writes on their way to Redis; each settles with the error that kept it out, or undefined. */
+  #sending = new Set<Promise<Error | undefined>>();
   /** The latest number Redis gave this instance's writes, per guild, not yet seen applied here. */
   #latest = new Map<string, number>();
   /** Waits under way, oldest first (a Set keeps insertion order). */
@@ -35,6 +38,20 @@ export class OwnWrites {
     // A guild a read found gone will never reach the number stored for it: an acknowledgement
     // made later (for any guild) must not wait the limit out for it.
     mirror.gone = (guildId) => this.#latest.delete(guildId);
+  }
+
+  /** A write of this instance is on its way to Redis; `committed()` waits for it. */
+  sending(settled: Promise<Error | undefined>): void {
+    this.#sending.add(settled);
+    settled.then(() => this.#sending.delete(settled));
+  }
+
+  /** Settles once the writes sent so far are in Redis and applied here (`applied()`); rejects if one is not in Redis. */
+  async committed(): Promise<void> {
+    const errors = await Promise.all([...this.#sending]);
+    const error = errors.find((e) => e !== undefined);
+    if (error) throw error;
+    await this.applied();
   }
 
   /** Redis stored a write of this instance to the guild under number `seq`. */

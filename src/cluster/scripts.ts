@@ -36,7 +36,8 @@ return s
 /**
  * ARGV: prefix, fence name ('' for none), fence, guildId, kind, event JSON,
  * then by kind: put → info JSON, '1' when members follow, uid, user JSON, …;
- * presence → its data JSON; update-clientid → the client id.
+ * update-clientid → the client id. A presence reads its data from the event
+ * (not sent a second time: presences are the most frequent write).
  */
 export const WRITE = `${head}
 if kind == 'put' then
@@ -54,7 +55,7 @@ elseif kind == 'remove' then
 elseif kind == 'update-clientid' then
   redis.call('HSET', p .. 'cid', g, ARGV[7])
 elseif kind == 'presence' then
-  local d = cjson.decode(ARGV[7])
+  local d = cjson.decode(event).d
   local old = redis.call('HGET', mkey, d.uid)
   if d.delete == true then
     if old then redis.call('HDEL', mkey, d.uid) end

@@ -45,10 +45,7 @@ export class ClusterSource implements DataSource {
 
   /** Members are always in State for shared guilds; this answers the same. */
   users(guildId: string): Members {
-    const guild = this.#state.get(guildId);
-    const members: Members = {};
-    for (const uid of guild?.uids() ?? []) members[uid] = guild!.member(uid)!;
-    return members;
+    return this.#state.get(guildId)?.members() ?? {};
   }
 
   /**

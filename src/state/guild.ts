@@ -59,6 +59,11 @@ export class Guild {
     return this.#members ? [...this.#members.keys()] : [];
   }
 
+  /** The members as the protocol's record keyed by uid (empty when never loaded). */
+  members(): Members {
+    return this.#members ? Object.fromEntries(this.#members) : {};
+  }
+
   /** The OAuth2 client id sent in `server-join`, if any: the guild's own, else d-back's. */
   get clientId(): string | undefined {
     return this.#clientId ?? this.#fallbackClientId;

@@ -97,7 +97,7 @@ export class State {
   presence(guildId: string, data: PresenceData): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild) return false;
-    if (guild.knows(data.uid) === false && (data.username === undefined || data.delete)) return true;
+    if ((data.username === undefined || data.delete) && guild.knows(data.uid) === false) return true;
     guild.applyPresence(data);
     this.#listener.broadcast(guildId, out.presence(guildId, data));
     return true;

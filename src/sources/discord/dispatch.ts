@@ -38,7 +38,7 @@ function change(source: DiscordSource, guildId: string, uids: Iterable<string>, 
   source.emit(guildId, roster.track(uids, () => fn(roster)));
 }
 
-/** Statuses from presences; with `authoritative`, members of `members` without a presence are offline. */
+/** Statuses from presences; members of `members` (a chunk's) without a presence are offline. */
 function applyPresences(roster: Roster, presences: S.Presence[], members: S.Member[] = []): void {
   for (const m of members) roster.statuses.set(m.user.id, "offline");
   for (const p of presences) roster.statuses.set(p.user.id, toStatus(p.status));

@@ -2,6 +2,7 @@ import type { PresenceData } from "../../protocol/events.ts";
 import type { Members } from "../../protocol/guild.ts";
 import type { Status, User } from "../../protocol/user.ts";
 import type { Member, Role } from "./schemas.ts";
+import { compareIds } from "./guild-settings.ts";
 
 /** What a guild hides from d-zone. */
 export interface View {
@@ -70,7 +71,7 @@ export class Roster {
     for (const id of member.roles) {
       const role = this.roles.get(id);
       if (!role || role.color === 0) continue;
-      if (!best || role.position > best.position || (role.position === best.position && olderThan(role.id, best.id))) best = role;
+      if (!best || role.position > best.position || (role.position === best.position && compareIds(role.id, best.id) < 0)) best = role;
     }
     return best ? `#${best.color.toString(16).padStart(6, "0")}` : NO_COLOR;
   }
@@ -112,11 +113,6 @@ export class Roster {
   setRole(role: Role): void {
     this.roles.set(role.id, role);
   }
-}
-
-/** Snowflakes as digit strings: shorter is older; equal lengths compare as text. */
-function olderThan(a: string, b: string): boolean {
-  return a.length < b.length || (a.length === b.length && a < b);
 }
 
 function defined<T extends object>(o: T): Partial<T> {

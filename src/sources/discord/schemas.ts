@@ -81,7 +81,7 @@ export const Role = v.object({
 export type Role = v.InferOutput<typeof Role>;
 
 export const Presence = v.object({
-  user: v.object({ id: Snowflake, username: v.optional(Name), global_name: v.nullish(Name), bot: v.optional(v.boolean()) }),
+  user: DiscordUser,
   guild_id: v.optional(Snowflake),
   status: v.optional(v.string(), "offline"),
 });

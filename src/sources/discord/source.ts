@@ -177,7 +177,7 @@ export class DiscordSource implements DataSource {
     for (const uid of roster.statuses.keys()) if (!roster.members.has(uid)) roster.statuses.delete(uid);
     this.complete.add(guildId);
     this.state.putGuild(info, roster.users());
-    if (this.ready() && !this.loadedLogged) {
+    if (!this.loadedLogged && this.ready()) {
       this.loadedLogged = true;
       this.log.info("discord guilds loaded", { guilds: this.rosters.size, members: [...this.rosters.values()].reduce((n, r) => n + r.members.size, 0) });
     }
