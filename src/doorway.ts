@@ -3,6 +3,7 @@ import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { Meter } from "./metrics/meter.ts";
 import type { Runtime } from "./runtime/types.ts";
+import { asksForWebSocket } from "./runtime/upgrade-request.ts";
 import type { World } from "./world.ts";
 import { Close, type Limits } from "./limits.ts";
 import { Admission, type Ticket } from "./admission.ts";
@@ -63,7 +64,7 @@ export class Doorway {
     const { runtime, limits } = this.#parts;
     const upgrade = runtime.upgradeWebSocket((c) => this.#accept(c), { maxFrameBytes: limits.maxFrameBytes });
     return async (c, next) => {
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+      if (!asksForWebSocket(c)) return next();
       const { log, meter } = this.#parts;
       const address = runtime.remoteAddress(c);
       const admitted = this.#admission.admit(address);

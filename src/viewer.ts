@@ -86,7 +86,7 @@ export class Viewer implements Peer, Bucket {
 
   onMessage(event: MessageEvent): void {
     const data = event.data as string | ArrayBuffer | Uint8Array;
-    Promise.resolve(this.receive(data)).catch((error) => this.#failed("message failed", error));
+    this.receive(data)?.catch((error) => this.#failed("message failed", error));
   }
 
   onClose(event: CloseEvent): void {

@@ -1,7 +1,9 @@
-import { WSContext, type WSContextInit, type WSEvents } from "hono/ws";
+import { WSContext, type WSEvents } from "hono/ws";
 import { Close } from "../limits.ts";
 import type { Backlog } from "./backlog.ts";
 import type { Beating } from "./heartbeat.ts";
+import type { Held } from "./types.ts";
+import { inertInit } from "./inert-init.ts";
 
 // The few pieces of Bun's socket API used here, declared locally so the code type-checks anywhere.
 export interface BunSocket {
@@ -21,18 +23,6 @@ export interface BunShared {
   /** There once the server listens. */
   backlog?: Backlog;
 }
-
-/** A place held by a connection; see `Runtime.holdUntilGone`. */
-export interface Held {
-  release(): void;
-}
-
-/**
- * hono's `WSContext` calls the methods of the init it is given; `BunContext`
- * overrides those methods, so every socket can share this one inert init
- * instead of carrying its own.
- */
-const sharedInit: WSContextInit<BunSocket> = { send() {}, close() {}, readyState: 3 };
 
 /** What `BunContext` holds once Bun is done with the connection: a place given then is given back at once. */
 const GONE: Held = { release() {} };
@@ -60,7 +50,7 @@ export class BunContext extends WSContext<BunSocket> implements Beating {
   heartbeatSlot = -1;
 
   constructor(events: WSEvents<BunSocket>, maxFrameBytes: number | undefined, shared: BunShared) {
-    super(sharedInit);
+    super(inertInit);
     this.events = events;
     this.maxFrameBytes = maxFrameBytes;
     this.#shared = shared;

@@ -6,7 +6,8 @@ import { Backlog } from "./backlog.ts";
 import { BunContext, type BunShared, type BunSocket } from "./bun-socket.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { tooLarge } from "./frame-size.ts";
-import { AddressInUseError, type HttpListenOptions, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
+import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
+import { AddressInUseError, type HttpListenOptions, type Listening, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
 import { within } from "../within.ts";
 
 // The few pieces of Bun's server API used here, declared locally so the code type-checks anywhere.
@@ -41,6 +42,19 @@ function serve(options: Record<string, unknown> & { port: number; hostname: stri
   }
 }
 
+/** A bound server as `Listening`: `close` runs `first`, waits up to the grace for requests under way, then cuts what is left. */
+function listening(s: BunServer, first = () => {}): Promise<Listening> {
+  return Promise.resolve({
+    port: s.port,
+    hostname: s.hostname,
+    close: async (graceMs = 0) => {
+      first();
+      await within(s.stop(false), graceMs);
+      await s.stop(true);
+    },
+  });
+}
+
 /** Bun's own hard stop for a backed-up socket, behind `Backlog`: it closes without a close frame (1006). */
 const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
 
@@ -59,12 +73,12 @@ export function createBunRuntime(): Runtime {
   let heartbeat: Heartbeat<BunContext> | undefined;
 
   const upgradeWebSocket = defineWebSocketHelper<BunSocket, UpgradeOptions>((c, events, options) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+    if (!asksForWebSocket(c)) return;
     // The socket's whole state is one object, Bun's `ws.data`, which is also the core's WSContext.
     if (server?.upgrade(c.req.raw, { data: new BunContext(events, options?.maxFrameBytes, shared) })) {
       return new Response(null);
     }
-    return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
+    return badUpgrade();
   });
 
   const websocket = {
@@ -127,29 +141,12 @@ export function createBunRuntime(): Runtime {
         ping: (socket) => socket.raw?.ping(),
         drop: (socket) => socket.raw?.terminate(),
       });
-      const s = server;
-      return Promise.resolve({
-        port: s.port,
-        hostname: s.hostname,
-        close: async (graceMs = 0) => {
-          b.close();
-          h.close();
-          await within(s.stop(false), graceMs);
-          await s.stop(true);
-        },
+      return listening(server, () => {
+        b.close();
+        h.close();
       });
     },
-    listenHttp({ port, hostname, fetch }: HttpListenOptions) {
-      const s = serve({ port, hostname, fetch });
-      return Promise.resolve({
-        port: s.port,
-        hostname: s.hostname,
-        close: async (graceMs = 0) => {
-          await within(s.stop(false), graceMs);
-          await s.stop(true);
-        },
-      });
-    },
+    listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
     remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
     openFile: (path) => Promise.resolve(Bun.file(path)),
     bufferedAmount: (socket) => raw(socket).getBufferedAmount(),

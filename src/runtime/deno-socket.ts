@@ -1,6 +1,7 @@
 import { WSContext } from "hono/ws";
 import type { Backlog } from "./backlog.ts";
 import { mostBytes } from "./frame-size.ts";
+import { inertInit } from "./inert-init.ts";
 
 /** What all sockets of one Deno adapter share; `backlog` is there once the server listens. */
 export interface DenoSockets {
@@ -25,30 +26,36 @@ type Frame = string | ArrayBuffer | Uint8Array<ArrayBuffer>;
  * does not is the socket measured and the backlog asked.
  */
 export class DenoSocket extends WSContext<WebSocket> {
+  declare raw: WebSocket;
   #shared: DenoSockets;
-  #evict: () => void;
+  #close: (code?: number, reason?: string) => void;
+  /** One function for every socket (the adapter's eviction), not a closure per socket. */
+  #evict: (socket: DenoSocket) => void;
   #headroom = 0;
 
   constructor(
     socket: WebSocket,
     shared: DenoSockets,
     close: (code?: number, reason?: string) => void,
-    evict: () => void,
+    evict: (socket: DenoSocket) => void,
   ) {
-    super({
-      raw: socket,
-      send: () => {}, // never called: `send` below replaces the one that would call it
-      close,
-      get readyState() {
-        return socket.readyState as 0 | 1 | 2 | 3;
-      },
-    });
+    super(inertInit); // its methods are never called: this class overrides them
+    this.raw = socket;
     this.#shared = shared;
+    this.#close = close;
     this.#evict = evict;
   }
 
+  override get readyState(): 0 | 1 | 2 | 3 {
+    return this.raw.readyState as 0 | 1 | 2 | 3;
+  }
+
+  override close(code?: number, reason?: string): void {
+    this.#close(code, reason);
+  }
+
   override send(data: Frame): void {
-    const socket = this.raw!;
+    const socket = this.raw;
     if (socket.readyState !== WebSocket.OPEN) return;
     const backlog = this.#shared.backlog;
     if (!backlog) return socket.send(data);
@@ -57,7 +64,7 @@ export class DenoSocket extends WSContext<WebSocket> {
       this.#headroom -= most;
       return socket.send(data);
     }
-    if (!backlog.fits(this, data, socket.bufferedAmount)) return this.#evict();
+    if (!backlog.fits(this, data, socket.bufferedAmount)) return this.#evict(this);
     socket.send(data);
     const buffered = socket.bufferedAmount;
     backlog.sent(this, data, buffered);

@@ -4,12 +4,14 @@ import type { Peer } from "../hub.ts";
 import { Close } from "../limits.ts";
 import { Backlog } from "./backlog.ts";
 import { tooLarge } from "./frame-size.ts";
+import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
 import { DenoSocket, type DenoSockets } from "./deno-socket.ts";
 import { dropConnection } from "./deno-drop.ts";
-import { serveResilient } from "./deno-serve.ts";
+import { type ResilientServer, serveResilient } from "./deno-serve.ts";
 import {
   CLOSE_GRACE_MS,
   type HttpListenOptions,
+  type Listening,
   type ListenOptions,
   type Runtime,
   type SocketLimits,
@@ -18,6 +20,22 @@ import {
 import { within } from "../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
+
+/**
+ * A bound server as `Listening`: `close` runs `first`, then shuts down within
+ * the grace. Deno cannot force a shutdown once it has begun; past the grace,
+ * whatever is left is left to the process exit.
+ */
+function listening(server: ResilientServer, first = () => {}): Promise<Listening> {
+  return Promise.resolve({
+    port: server.addr.port,
+    hostname: server.addr.hostname,
+    close: async (graceMs = 0) => {
+      first();
+      await within(server.shutdown(), graceMs);
+    },
+  });
+}
 
 /**
  * Deno: `Deno.serve` (kept listening through descriptor exhaustion by
@@ -38,14 +56,16 @@ export function createDenoRuntime(): Runtime {
   const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
   /** Resolves when a socket's connection is really gone. */
   const gone = new WeakMap<WSContext, Promise<void>>();
+  /** Closes a slow reader with 1013: for a frame that does not fit (`DenoSocket`) and for the backlog's sweep. */
+  const evict = (socket: WSContext) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason);
 
   const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return;
+    if (!asksForWebSocket(c)) return;
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: limits?.idleTimeoutSeconds });
     } catch {
-      return new Response("400 Bad Request: not a valid WebSocket upgrade\n", { status: 400 });
+      return badUpgrade();
     }
     const { socket, response } = upgraded;
     socket.binaryType = "arraybuffer";
@@ -60,7 +80,6 @@ export function createDenoRuntime(): Runtime {
       dropping = setTimeout(() => dropConnection(socket), CLOSE_GRACE_MS);
       isGone.then(() => clearTimeout(dropping));
     };
-    const evict = () => ending.get(context)!(Close.tryAgainLater.code, Close.tryAgainLater.reason);
     const context = new DenoSocket(socket, shared, close, evict);
     gone.set(context, isGone);
     // Deno reports the close only once the peer answers it, which a stuck peer never does;
@@ -71,10 +90,11 @@ export function createDenoRuntime(): Runtime {
       closed = true;
       events.onClose?.(event, context);
     };
-    ending.set(context, (code, reason) => {
+    const end = (code: number, reason: string) => {
       close(code, reason);
       closing(new CloseEvent("close", { code, reason }));
-    });
+    };
+    ending.set(context, end);
     // A reset upgrade never opens, and Deno tells nobody: give it up after the header timeout.
     const opening = setTimeout(() => {
       if (socket.readyState !== WebSocket.CONNECTING) return;
@@ -88,7 +108,7 @@ export function createDenoRuntime(): Runtime {
     };
     socket.onmessage = (event) => {
       if (closed) return;
-      if (tooLarge(event.data, maxFrameBytes)) return ending.get(context)!(Close.tooBig.code, Close.tooBig.reason);
+      if (tooLarge(event.data, maxFrameBytes)) return end(Close.tooBig.code, Close.tooBig.reason);
       events.onMessage?.(event, context);
     };
     socket.onclose = (event) => {
@@ -109,26 +129,12 @@ export function createDenoRuntime(): Runtime {
       const b = shared.backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
         measure: (socket) => raw(socket).bufferedAmount,
-        evict: (socket) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason),
+        evict,
       });
-      return Promise.resolve({
-        port: server.addr.port,
-        hostname: server.addr.hostname,
-        // Deno cannot force a shutdown once it has begun; past the grace, whatever is left is left to the process exit.
-        close: async (graceMs = 0) => {
-          b.close();
-          await within(server.shutdown(), graceMs);
-        },
-      });
+      return listening(server, () => b.close());
     },
-    listenHttp({ port, hostname, fetch }: HttpListenOptions) {
-      const server = serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) });
-      return Promise.resolve({
-        port: server.addr.port,
-        hostname: server.addr.hostname,
-        close: (graceMs = 0) => within(server.shutdown(), graceMs),
-      });
-    },
+    listenHttp: ({ port, hostname, fetch }: HttpListenOptions) =>
+      listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
     bufferedAmount: (socket) => raw(socket).bufferedAmount,

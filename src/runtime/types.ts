@@ -105,7 +105,12 @@ export interface Runtime extends Fanout {
    * until then. An object with a method rather than a callback or a promise:
    * every idle viewer holds one, and it already exists (the admission place).
    */
-  holdUntilGone(socket: WSContext, held: { release(): void }): void;
+  holdUntilGone(socket: WSContext, held: Held): void;
+}
+
+/** A place held by a connection until it is really gone; see `Runtime.holdUntilGone`. */
+export interface Held {
+  release(): void;
 }
 
 /** How long a socket d-back closed may wait for the peer's answer before its connection is dropped. */
