@@ -4,9 +4,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Client, until } from "./helpers/client.ts";
@@ -16,6 +16,18 @@ import { health, startInstances, waitFor } from "./helpers/cluster.ts";
 import type { Running } from "./helpers/cli.ts";
 
 const example = fileURLToPath(new URL("../examples/cluster/nginx.conf", import.meta.url));
+
+/** nginx on PATH, else where Debian installs it (/usr/sbin is not on a regular user's PATH). */
+function nginxBinary(): string {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/sbin", "/usr/local/sbin"];
+  for (const dir of dirs.filter(Boolean)) {
+    try {
+      accessSync(join(dir, "nginx"), constants.X_OK);
+      return join(dir, "nginx");
+    } catch { /* not here */ }
+  }
+  return "nginx";
+}
 
 describe("three instances behind nginx (the README's example)", { timeout: 60_000 }, () => {
   let redis: RedisServer;
@@ -37,16 +49,20 @@ describe("three instances behind nginx (the README's example)", { timeout: 60_00
       .replace("127.0.0.1:8080", `127.0.0.1:${port}`)
       .replace(/127\.0\.0\.1:300([123])/g, (_, n) => `127.0.0.1:${instances[Number(n) - 1]!.port}`);
     writeFileSync(join(dir, "nginx.conf"), conf);
-    nginx = spawn("nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+    nginx = spawn(nginxBinary(), ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
     let errors = "";
     nginx.stderr!.on("data", (d) => errors += d);
-    nginx.on("error", (error) => errors += `nginx could not run (is it installed?): ${error.message}`);
-    await waitFor(async () => (await fetch(`${proxy}/health`)).ok, `nginx on ${proxy} ${errors}`);
+    // An nginx that cannot run, or exits, says why at once instead of after the wait.
+    const failed = new Promise<never>((_, reject) => {
+      nginx.on("error", (error) => reject(new Error(`nginx could not run (is it installed?): ${error.message}`)));
+      nginx.on("exit", (code) => reject(new Error(`nginx exited with ${code}: ${errors}`)));
+    });
+    await Promise.race([waitFor(async () => (await fetch(`${proxy}/health`)).ok, `nginx on ${proxy}`), failed]);
   });
 
   after(async () => {
     await Promise.all(clients.map((client) => client.close()));
-    if (nginx?.pid) process.kill(nginx.pid, "SIGTERM");
+    if (nginx?.pid && nginx.exitCode === null && nginx.signalCode === null) process.kill(nginx.pid, "SIGTERM");
     for (const instance of instances) await instance.stop("SIGKILL").catch(() => {});
     await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
