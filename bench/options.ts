@@ -29,6 +29,7 @@ const Flags = v.object({
   window: v.optional(Count),
   batch: v.optional(Count),
   repeat: v.optional(Count),
+  "warm-up": v.optional(Count),
   "static-dir": v.optional(v.string()),
   "python-dback": v.optional(v.string()),
   executable: v.optional(v.string(), "dist/d-back"),
@@ -54,6 +55,12 @@ export interface Options {
   /** Rounds of (d-back, ceiling) per measurement; figures are medians. */
   repeat: number;
   pacedSeconds: number;
+  /**
+   * Events sent at 50/s before latency is measured (paced, cluster, original):
+   * a fresh server's first seconds are its JIT's warm-up, which a 6 s window
+   * would otherwise mostly measure.
+   */
+  warmUp: number;
   /** Join storm: guild members and viewers. */
   members: number;
   storm: number;
@@ -94,6 +101,8 @@ export const usage = `bench: d-back against the least server that does its job, 
   --window N         fan-out: messages in flight at most, all viewers together (default 65536)
   --batch N          fan-out and discord: events per ingest frame (default 8)
   --repeat N         rounds of d-back then ceiling per measurement; figures are medians (default 3; quick 1)
+  --warm-up N        paced, cluster and original: events sent at 50/s before latency is measured
+                     (default 150, i.e. 3 s; quick 10); 10 measures a just-started server
   --members N        join storm: guild members (default 20000)
   --storm N          join storm: viewers (default 1000)
   --churn N          join storm: presences/s during a second storm (default 50; 0 for none)
@@ -129,6 +138,7 @@ export function parseOptions(argv: string[]): Options {
       window: { type: "string" },
       batch: { type: "string" },
       repeat: { type: "string" },
+      "warm-up": { type: "string" },
       "static-dir": { type: "string" },
       "python-dback": { type: "string" },
       executable: { type: "string" },
@@ -158,6 +168,7 @@ export function parseOptions(argv: string[]): Options {
     batch: f.batch ?? 8,
     repeat: f.repeat ?? (quick ? 1 : 3),
     pacedSeconds: quick ? 2 : 6,
+    warmUp: f["warm-up"] ?? (quick ? 10 : 150),
     members: f.members ?? 20_000,
     storm: f.storm ?? 1000,
     churn: f.churn ?? 50,

@@ -64,7 +64,7 @@ async function measure(ctx: Context, runtime: RuntimeName, setup: Setup, viewers
     await putGuild(servers[0]!.url, 100);
     // The guild was PUT through the first instance; the others must have heard of it before viewers ask.
     for (const server of servers) await healthSays(server, "the benchmark guild", (h) => h.guilds >= 1);
-    const warm = 10;
+    const warm = ctx.options.warmUp;
     // The same number of load processes in every setup.
     const perServer = Math.max(1, Math.floor(ctx.options.clients * 3 / n));
     for (const server of servers) {

@@ -154,7 +154,7 @@ export async function paced(ctx: Context, runtime: RuntimeName): Promise<Row[]> 
   const rate = 50;
   for (const viewers of ctx.options.sizes) {
     const count = Math.round(rate * ctx.options.pacedSeconds);
-    const runs = await measureBoth(ctx, runtime, "paced", { viewers, count, warm: 10, rate });
+    const runs = await measureBoth(ctx, runtime, "paced", { viewers, count, warm: ctx.options.warmUp, rate });
     const base = { scenario: "paced 50/s", runtime, case: `${viewers} viewers` };
     rows.push(
       { ...base, metric: "latency p50", unit: "ms", higherIsBetter: false, ...pair(runs, (r) => r.p50), note: notes(runs) },

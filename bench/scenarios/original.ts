@@ -133,7 +133,7 @@ async function round(ctx: Context, who: Who, runtime: RuntimeName, guildFile: st
   let crowd: Crowd | undefined;
   try {
     const plan = kind === "paced"
-      ? { count: Math.round(50 * ctx.options.pacedSeconds), warm: 10, rate: 50 }
+      ? { count: Math.round(50 * ctx.options.pacedSeconds), warm: ctx.options.warmUp, rate: 50 }
       : kind === "flat"
       ? { count: ctx.options.quick ? 50 : 200, warm: 10, rate: 0 }
       : undefined;
