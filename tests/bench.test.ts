@@ -146,43 +146,63 @@ describe("bench: latency histograms", () => {
   });
 });
 
+const isDeno = "Deno" in globalThis;
+const runtime = isDeno ? "deno" : "bun";
+
+/** Runs the suite with `args` on this runtime; resolves with its exit code and the results file it wrote. */
+async function runSuite(args: string[]): Promise<{ code: number | null; results: any }> {
+  const dir = mkdtempSync(join(tmpdir(), "dback-bench-test-"));
+  const out = join(dir, "results.json");
+  const main = fileURLToPath(new URL("../bench/main.ts", import.meta.url));
+  const all = [...args, "--runtime", runtime, "--repeat", "1", "--no-wait", "--out", out];
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, isDeno ? ["run", "-A", main, ...all] : [main, ...all], { stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout!.on("data", (d) => output += d);
+      child.stderr!.on("data", (d) => output += d);
+      child.on("close", (c) => {
+        if (c !== 0) console.error(output);
+        resolve(c);
+      });
+    });
+    return { code, results: code === 0 ? JSON.parse(readFileSync(out, "utf8")) : undefined };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("bench: a short run of the suite", () => {
   it("runs a join storm against d-back and the ceiling and writes results that add up", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "dback-bench-test-"));
-    const out = join(dir, "results.json");
-    const isDeno = "Deno" in globalThis;
-    const main = fileURLToPath(new URL("../bench/main.ts", import.meta.url));
-    const runtime = isDeno ? "deno" : "bun";
-    const args = ["--only", "join", "--runtime", runtime, "--members", "300", "--storm", "40", "--repeat", "1", "--no-wait", "--out", out];
-    try {
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, isDeno ? ["run", "-A", main, ...args] : [main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-        let output = "";
-        child.stdout!.on("data", (d) => output += d);
-        child.stderr!.on("data", (d) => output += d);
-        child.on("close", (c) => {
-          if (c !== 0) console.error(output);
-          resolve(c);
-        });
-      });
-      assert.equal(code, 0);
-      const results = JSON.parse(readFileSync(out, "utf8"));
-      assert.equal(results.loadClients, "bun");
-      assert.equal(results.machine.nproc > 0, true);
-      assert.deepEqual(results.failures, []);
-      const joined = results.rows.find((r: any) => r.scenario === "join storm" && r.metric === "all joined");
-      assert.equal(joined.runtime, runtime);
-      assert.ok(joined.dback > 0 && joined.ceiling > 0);
-      const detail = results.details.find((d: any) => d.scenario === "join storm");
-      for (const target of ["d-back", "ceiling"]) {
-        const [run] = detail.runs[target];
-        assert.equal(run.joined, 40, `${target}: every viewer joined`);
-        assert.equal(run.failed, 0);
-        assert.ok(run.joinBytes > 300 * 60, `${target}: server-join carries 300 members (${run.joinBytes} bytes)`);
-        assert.ok(run.peak >= run.rssBefore, `${target}: peak RSS is at least the RSS before`);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const { code, results } = await runSuite(["--only", "join", "--members", "300", "--storm", "40"]);
+    assert.equal(code, 0);
+    assert.equal(results.loadClients, "bun");
+    assert.equal(results.machine.nproc > 0, true);
+    assert.deepEqual(results.failures, []);
+    const joined = results.rows.find((r: any) => r.scenario === "join storm" && r.metric === "all joined");
+    assert.equal(joined.runtime, runtime);
+    assert.ok(joined.dback > 0 && joined.ceiling > 0);
+    const detail = results.details.find((d: any) => d.scenario === "join storm");
+    for (const target of ["d-back", "ceiling"]) {
+      const [run] = detail.runs[target];
+      assert.equal(run.joined, 40, `${target}: every viewer joined`);
+      assert.equal(run.failed, 0);
+      assert.ok(run.joinBytes > 300 * 60, `${target}: server-join carries 300 members (${run.joinBytes} bytes)`);
+      assert.ok(run.peak >= run.rssBefore, `${target}: peak RSS is at least the RSS before`);
     }
+  });
+
+  it("times a cold start from source beside the ceiling and the floor under both", async () => {
+    const { code, results } = await runSuite(["--only", "cold", "--quick", "--executable", "no-such-executable"]);
+    assert.equal(code, 0);
+    assert.deepEqual(results.failures, []);
+    const rows = results.rows.filter((r: any) => r.scenario === "cold start" && r.runtime === runtime && r.metric === "spawn → first 200");
+    const source = rows.find((r: any) => r.case === `${runtime} src/main.ts`);
+    const floor = rows.find((r: any) => r.case.startsWith("floor:"));
+    for (const row of [source, floor]) assert.ok(row.dback > 0 && row.ceiling > 0, `${row.case}: both timed`);
+    // Both ratios are against the same ceiling runs (the floor is timed in the ceiling's turn).
+    assert.equal(floor.ceiling, source.ceiling);
+    const executable = rows.find((r: any) => r.case.startsWith("executable"));
+    if (runtime === "bun") assert.match(executable.note, /skipped: no executable/);
   });
 });
