@@ -60,7 +60,7 @@ const BuildFlags = v.pipe(
   dzoneOrNot(),
   v.check(
     (f) => f.target === undefined || ((f.compiler ?? "bun") === "bun" ? /^bun-[a-z0-9-]+$/.test(f.target) : (denoTargets as readonly string[]).includes(f.target)),
-    "--target is not a target of that compiler (see --help)",
+    "--target is not a target of that compiler",
   ),
 );
 export type BuildFlags = v.InferOutput<typeof BuildFlags>;
