@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** One flag of a build script: the name of its value in --help (none for a switch), its validation, its help line. */
-export interface Flag {
+interface Flag {
   value?: string;
   short?: string;
   /** May be given more than once (its schema then takes an array). */
@@ -19,7 +19,7 @@ export interface Flag {
 export const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 
 /** Deno's compile targets; Bun's are checked by shape (`bun-<os>-<arch>[-<variant>…]`), Bun knows the rest. */
-export const denoTargets = [
+const denoTargets = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
   "x86_64-apple-darwin",
