@@ -129,7 +129,6 @@ export function createDenoRuntime(): Runtime {
       listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
-    bufferedAmount: (socket) => raw(socket).bufferedAmount,
     holdUntilGone: (socket, held) => void (socket as DenoSocket).gone.then(() => held.release()),
     subscribe() {},
     unsubscribe() {},
