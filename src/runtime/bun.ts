@@ -133,8 +133,7 @@ export function createBunRuntime(): Runtime {
       const b = shared.backlog = new Backlog({
         bound,
         measure: (socket) => raw(socket).getBufferedAmount(),
-        // Bun runs the close handler at once, so the core hears of it before this returns.
-        evict: (socket) => raw(socket).close(Close.tryAgainLater.code, Close.tryAgainLater.reason),
+        evict: (socket) => context(socket).evict(),
       });
       const h = heartbeat = new Heartbeat<BunContext>({
         timeoutSeconds: sockets.idleTimeoutSeconds,
