@@ -10,6 +10,7 @@ import type { Held as Fence } from "./lease.ts";
 import { type BusEvent, readBusMessage, Snapshot } from "./messages.ts";
 import { Mirror } from "./mirror.ts";
 import { OwnWrites } from "./own-writes.ts";
+import { within } from "../within.ts";
 import { RESTORE, SNAPSHOT, WRITE } from "./scripts.ts";
 
 /** How long an acknowledgement waits for this instance's writes to be applied here before it is given anyway. */
@@ -283,7 +284,7 @@ export class ClusterBus implements Writes {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
-    await Promise.race([this.committed().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await within(this.committed(), 500);
     this.#own.close();
     this.#sub?.close();
     this.#cmd?.close();
