@@ -143,6 +143,7 @@ export class ClusterBus implements Writes {
       message: (guildId, d) => this.message(guildId, d, fence),
       clientId: (guildId, c) => this.clientId(guildId, c, fence),
       committed: () => this.committed(),
+      stored: () => this.stored(),
     };
   }
 
@@ -153,6 +154,11 @@ export class ClusterBus implements Writes {
    */
   committed(): Promise<void> {
     return this.#own.committed();
+  }
+
+  /** Settles once the writes made so far are in Redis (not waiting for this instance to apply them); rejects if one is not. */
+  stored(): Promise<void> {
+    return this.#own.inRedis();
   }
 
   /** Sends one write; answers at once whether the guild is known here. */
