@@ -34,11 +34,6 @@ export class RateLimit {
     this.#now = now;
   }
 
-  /** A full bucket, as of now. */
-  bucket(): Bucket {
-    return { rateTokens: this.#burst, rateAt: this.#now() };
-  }
-
   /** Fills `bucket` in place (a new connection's). */
   fill(bucket: Bucket): void {
     bucket.rateTokens = this.#burst;

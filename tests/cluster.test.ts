@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { Client, sleep, until } from "./helpers/client.ts";
-import { ingest, TOKEN } from "./helpers/ingest.ts";
+import { ingest, ingestSocket, TOKEN } from "./helpers/ingest.ts";
 import { startCli } from "./helpers/cli.ts";
 import { RedisServer } from "./helpers/redis.ts";
 import { health, startInstances, synced, waitFor } from "./helpers/cluster.ts";
@@ -147,6 +147,16 @@ describe("cluster", { timeout: 120_000 }, () => {
     await sleep(200);
     // While Redis is away nothing is acknowledged: the producer is told to send again.
     await waitFor(async () => (await ingest(a, "POST", "/events", step("503", 101))).status === 503, "a 503 from A");
+    // A frame on the ingest WebSocket is answered once, without an index.
+    const socket = ingestSocket(a);
+    await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
+    const answers: string[] = [];
+    socket.addEventListener("message", (event) => answers.push(String(event.data)));
+    socket.send(JSON.stringify(step("503", 101)));
+    await until(() => answers.length === 1, "the frame refused");
+    assert.deepEqual(Object.keys(JSON.parse(answers[0]!).data), ["message"]);
+    assert.match(answers[0]!, /not stored: .*send it again/);
+    socket.close();
     const down = await health(b);
     assert.equal(down.cluster.ready, false);
     await redis.start();

@@ -40,10 +40,11 @@ function setup(bound: number) {
     evict: () => evicted.push("sweep"),
     delayMs: 5,
   });
-  const socket = new DenoSocket(raw as unknown as WebSocket, { backlog }, () => raw.close(), () => {
+  const refuse = () => {
     evicted.push("refused");
     raw.close();
-  });
+  };
+  const socket = new DenoSocket(raw as unknown as WebSocket, { backlog }, () => raw.close(), refuse, new Promise(() => {}));
   return { raw, socket, backlog, evicted };
 }
 

@@ -10,6 +10,7 @@ import type { Held as Fence } from "./lease.ts";
 import { type BusEvent, readBusMessage, Snapshot } from "./messages.ts";
 import { Mirror } from "./mirror.ts";
 import { OwnWrites } from "./own-writes.ts";
+import { within } from "../within.ts";
 import { RESTORE, SNAPSHOT, WRITE } from "./scripts.ts";
 
 /** How long an acknowledgement waits for this instance's writes to be applied here before it is given anyway. */
@@ -142,6 +143,7 @@ export class ClusterBus implements Writes {
       message: (guildId, d) => this.message(guildId, d, fence),
       clientId: (guildId, c) => this.clientId(guildId, c, fence),
       committed: () => this.committed(),
+      stored: () => this.stored(),
     };
   }
 
@@ -152,6 +154,11 @@ export class ClusterBus implements Writes {
    */
   committed(): Promise<void> {
     return this.#own.committed();
+  }
+
+  /** Settles once the writes made so far are in Redis (not waiting for this instance to apply them); rejects if one is not. */
+  stored(): Promise<void> {
+    return this.#own.inRedis();
   }
 
   /** Sends one write; answers at once whether the guild is known here. */
@@ -283,7 +290,7 @@ export class ClusterBus implements Writes {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
-    await Promise.race([this.committed().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await within(this.committed(), 500);
     this.#own.close();
     this.#sub?.close();
     this.#cmd?.close();

@@ -18,8 +18,8 @@ export class Mirror {
   /** Events that arrived while their guild (or, under "*", the world) was being read. */
   #held = new Map<string, BusMessage[]>();
   #resync: (guildId: string) => void;
-  /** The number of the last event applied, per guild, kept after the guild's removal (`#seq` then forgets it). */
-  #done = new Map<string, number>();
+  /** The number of a guild's removal, once applied (`#seq` then forgets the guild): a removal counts as applied too. */
+  #removed = new Map<string, number>();
   /** Writes of this instance waiting to see their event applied here, per guild: [sequence number, resolve]. */
   #waiting = new Map<string, [number, () => void][]>();
   /** Gaps seen (each one a resync of a guild). */
@@ -40,7 +40,7 @@ export class Mirror {
 
   /** Whether this replica has applied the guild's event `seq` (a removed guild's last number counts). */
   reached(guildId: string, seq: number): boolean {
-    return (this.#done.get(guildId) ?? 0) >= seq;
+    return (this.#seq.get(guildId) ?? this.#removed.get(guildId) ?? 0) >= seq;
   }
 
   /**
@@ -83,9 +83,9 @@ export class Mirror {
   /** The whole world as Redis holds it: State is made equal to it (viewers get the differences). */
   world(guilds: readonly GuildSnapshot[]): void {
     this.#state.setGuilds(guilds.map((g) => g.info));
-    const known = new Set([...this.#seq.keys(), ...this.#done.keys(), ...this.#waiting.keys()]);
+    const known = new Set([...this.#seq.keys(), ...this.#removed.keys(), ...this.#waiting.keys()]);
     this.#seq.clear();
-    this.#done.clear();
+    this.#removed.clear();
     for (const guild of guilds) this.#put(guild);
     // Guilds Redis no longer holds: nothing more will come for them.
     for (const guildId of known) {
@@ -101,7 +101,7 @@ export class Mirror {
     if (snapshot) this.#put(snapshot);
     else {
       this.#seq.delete(guildId);
-      this.#done.delete(guildId);
+      this.#removed.delete(guildId);
       this.#state.removeGuild(guildId);
       this.#release(guildId, Infinity);
       this.gone(guildId);
@@ -121,9 +121,8 @@ export class Mirror {
     this.#release(snapshot.guildId, snapshot.seq);
   }
 
-  /** Notes that a guild's events up to `seq` are applied, and lets go the writes waiting for them. */
+  /** Lets go the writes waiting for a guild's events up to `seq` (applied). */
   #release(guildId: string, seq: number): void {
-    if (seq !== Infinity) this.#done.set(guildId, seq);
     const list = this.#waiting.get(guildId);
     if (!list) return;
     const still = list.filter(([wanted, resolve]) => wanted <= seq ? (resolve(), false) : true);
@@ -145,6 +144,7 @@ export class Mirror {
         if (event.cid !== undefined) state.clientId(guildId, event.cid);
         return;
       case "remove":
+        this.#removed.set(guildId, this.#seq.get(guildId)!);
         this.#seq.delete(guildId);
         state.removeGuild(guildId);
         return;

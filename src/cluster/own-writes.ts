@@ -46,11 +46,16 @@ export class OwnWrites {
     settled.then(() => this.#sending.delete(settled));
   }
 
-  /** Settles once the writes sent so far are in Redis and applied here (`applied()`); rejects if one is not in Redis. */
-  async committed(): Promise<void> {
+  /** Settles once the writes sent so far are in Redis; rejects if one is not. */
+  async inRedis(): Promise<void> {
     const errors = await Promise.all([...this.#sending]);
     const error = errors.find((e) => e !== undefined);
     if (error) throw error;
+  }
+
+  /** Settles once the writes sent so far are in Redis and applied here (`applied()`); rejects if one is not in Redis. */
+  async committed(): Promise<void> {
+    await this.inRedis();
     await this.applied();
   }
 

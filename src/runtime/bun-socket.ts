@@ -60,11 +60,18 @@ export class BunContext extends WSContext<BunSocket> implements Beating {
     const ws = this.raw!;
     const backlog = this.#shared.backlog;
     // Refused before it is queued when it would take the socket past the unsent-data bound.
-    if (backlog && !backlog.fits(this, data, ws.getBufferedAmount())) {
-      return ws.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
-    }
+    if (backlog && !backlog.fits(this, data, ws.getBufferedAmount())) return this.evict();
     ws.send(data);
     backlog?.sent(this, data, ws.getBufferedAmount());
+  }
+
+  /**
+   * Closes a slow reader with 1013: for a frame that does not fit, and for the
+   * backlog's sweep. Bun runs the close handler at once, so the core hears of
+   * it before this returns.
+   */
+  evict(): void {
+    this.raw?.close(Close.tryAgainLater.code, Close.tryAgainLater.reason);
   }
 
   override close(code?: number, reason?: string): void {

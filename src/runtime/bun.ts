@@ -133,8 +133,7 @@ export function createBunRuntime(): Runtime {
       const b = shared.backlog = new Backlog({
         bound,
         measure: (socket) => raw(socket).getBufferedAmount(),
-        // Bun runs the close handler at once, so the core hears of it before this returns.
-        evict: (socket) => raw(socket).close(Close.tryAgainLater.code, Close.tryAgainLater.reason),
+        evict: (socket) => context(socket).evict(),
       });
       const h = heartbeat = new Heartbeat<BunContext>({
         timeoutSeconds: sockets.idleTimeoutSeconds,
@@ -149,7 +148,6 @@ export function createBunRuntime(): Runtime {
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
     remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
     openFile: (path) => Promise.resolve(Bun.file(path)),
-    bufferedAmount: (socket) => raw(socket).getBufferedAmount(),
     holdUntilGone: (socket, held) => context(socket).hold(held),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),
     unsubscribe: (socket, topic) => raw(socket).unsubscribe(topic),

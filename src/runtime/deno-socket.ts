@@ -1,4 +1,5 @@
 import { WSContext } from "hono/ws";
+import { Close } from "../limits.ts";
 import type { Backlog } from "./backlog.ts";
 import { mostBytes } from "./frame-size.ts";
 import { inertInit } from "./inert-init.ts";
@@ -29,21 +30,30 @@ export class DenoSocket extends WSContext<WebSocket> {
   declare raw: WebSocket;
   #shared: DenoSockets;
   #close: (code?: number, reason?: string) => void;
-  /** One function for every socket (the adapter's eviction), not a closure per socket. */
-  #evict: (socket: DenoSocket) => void;
+  /** Closes the socket on the adapter's own initiative and tells the core at once. */
+  #end: (code: number, reason: string) => void;
+  /** Resolves when the connection is really gone. */
+  readonly gone: Promise<void>;
   #headroom = 0;
 
   constructor(
     socket: WebSocket,
     shared: DenoSockets,
     close: (code?: number, reason?: string) => void,
-    evict: (socket: DenoSocket) => void,
+    end: (code: number, reason: string) => void,
+    gone: Promise<void>,
   ) {
     super(inertInit); // its methods are never called: this class overrides them
     this.raw = socket;
     this.#shared = shared;
     this.#close = close;
-    this.#evict = evict;
+    this.#end = end;
+    this.gone = gone;
+  }
+
+  /** Closes a slow reader with 1013: for a frame that does not fit, and for the backlog's sweep. */
+  evict(): void {
+    this.#end(Close.tryAgainLater.code, Close.tryAgainLater.reason);
   }
 
   override get readyState(): 0 | 1 | 2 | 3 {
@@ -64,7 +74,7 @@ export class DenoSocket extends WSContext<WebSocket> {
       this.#headroom -= most;
       return socket.send(data);
     }
-    if (!backlog.fits(this, data, socket.bufferedAmount)) return this.#evict(this);
+    if (!backlog.fits(this, data, socket.bufferedAmount)) return this.evict();
     socket.send(data);
     const buffered = socket.bufferedAmount;
     backlog.sent(this, data, buffered);

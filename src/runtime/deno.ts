@@ -52,12 +52,6 @@ function listening(server: ResilientServer, first = () => {}): Promise<Listening
 export function createDenoRuntime(): Runtime {
   let limits: SocketLimits | undefined;
   const shared: DenoSockets = { backlog: undefined };
-  /** Closes a socket on the adapter's own initiative and tells the core at once. */
-  const ending = new WeakMap<WSContext, (code: number, reason: string) => void>();
-  /** Resolves when a socket's connection is really gone. */
-  const gone = new WeakMap<WSContext, Promise<void>>();
-  /** Closes a slow reader with 1013: for a frame that does not fit (`DenoSocket`) and for the backlog's sweep. */
-  const evict = (socket: WSContext) => ending.get(socket)?.(Close.tryAgainLater.code, Close.tryAgainLater.reason);
 
   const upgradeWebSocket = defineWebSocketHelper<WebSocket, UpgradeOptions>((c, events, options) => {
     if (!asksForWebSocket(c)) return;
@@ -80,8 +74,6 @@ export function createDenoRuntime(): Runtime {
       dropping = setTimeout(() => dropConnection(socket), CLOSE_GRACE_MS);
       isGone.then(() => clearTimeout(dropping));
     };
-    const context = new DenoSocket(socket, shared, close, evict);
-    gone.set(context, isGone);
     // Deno reports the close only once the peer answers it, which a stuck peer never does;
     // when the adapter closes a socket, the core hears of it right away, and only once.
     let closed = false;
@@ -94,7 +86,7 @@ export function createDenoRuntime(): Runtime {
       close(code, reason);
       closing(new CloseEvent("close", { code, reason }));
     };
-    ending.set(context, end);
+    const context = new DenoSocket(socket, shared, close, end, isGone);
     // A reset upgrade never opens, and Deno tells nobody: give it up after the header timeout.
     const opening = setTimeout(() => {
       if (socket.readyState !== WebSocket.CONNECTING) return;
@@ -129,7 +121,7 @@ export function createDenoRuntime(): Runtime {
       const b = shared.backlog = new Backlog({
         bound: sockets.maxBufferedBytes,
         measure: (socket) => raw(socket).bufferedAmount,
-        evict,
+        evict: (socket) => (socket as DenoSocket).evict(),
       });
       return listening(server, () => b.close());
     },
@@ -137,8 +129,7 @@ export function createDenoRuntime(): Runtime {
       listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
     remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
     openFile: async (path) => (await Deno.open(path)).readable,
-    bufferedAmount: (socket) => raw(socket).bufferedAmount,
-    holdUntilGone: (socket, held) => void (gone.get(socket) ?? Promise.resolve()).then(() => held.release()),
+    holdUntilGone: (socket, held) => void (socket as DenoSocket).gone.then(() => held.release()),
     subscribe() {},
     unsubscribe() {},
     publish(_topic: string, frame: string, peers: Iterable<Peer>) {

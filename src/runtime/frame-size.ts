@@ -3,12 +3,12 @@ const encoder = new TextEncoder();
 /**
  * Whether a frame, as it came off the wire, is larger than `max` bytes. A
  * string is encoded only when its length leaves it in doubt: UTF-8 takes at
- * least one and at most three bytes per UTF-16 unit.
+ * least one byte per UTF-16 unit, and at most `mostBytes`.
  */
 export function tooLarge(data: string | ArrayBuffer | ArrayBufferView, max: number): boolean {
   if (typeof data !== "string") return data.byteLength > max;
   if (data.length > max) return true;
-  if (data.length * 3 <= max) return false;
+  if (mostBytes(data) <= max) return false;
   return encoder.encode(data).byteLength > max;
 }
 

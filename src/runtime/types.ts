@@ -96,8 +96,6 @@ export interface Runtime extends Fanout {
   /** The peer's IP address for a request served by `listen`. */
   remoteAddress(c: Context): string;
   openFile: OpenFile;
-  /** Bytes queued on a socket and not yet handed to the network. */
-  bufferedAmount(socket: WSContext): number;
   /**
    * Calls `held.release()` once the socket's connection is really gone, which
    * may be later than its close event: a peer that never answers a close is

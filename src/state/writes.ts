@@ -18,6 +18,12 @@ export interface Writes {
    * Absent means writes take effect at once.
    */
   committed?(): Promise<void>;
+  /**
+   * Settles once every write made so far is in the cluster store, without
+   * waiting for this instance to have applied it (`committed` does); rejects
+   * as `committed` does. For a producer that only needs to hear of a failure.
+   */
+  stored?(): Promise<void>;
 }
 
 /** The writes could not be made where every instance sees them (the cluster store is unreachable); try again. */

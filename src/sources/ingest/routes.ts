@@ -201,7 +201,7 @@ export function ingestRoutes(o: IngestOptions): Hono {
       if (!applyEvent(o.writes, parsed.output, meter)) reply(`server: no guild ${parsed.output.server}`, index);
     });
     // In a cluster, a frame whose events could not be stored is answered once, without an index.
-    o.writes.committed?.().catch((error: Error) => reply(`not stored: ${error.message}; send it again`));
+    o.writes.stored?.().catch((error: Error) => reply(`not stored: ${error.message}; send it again`));
   };
   app.get("/", socket, (c) => c.json({ error: "this is the ingest WebSocket: connect with Upgrade: websocket" }, 426));
 
