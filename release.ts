@@ -6,21 +6,21 @@
  */
 import * as v from "valibot";
 import { VERSION } from "./src/version.ts";
-import { flags as buildFlags, dzoneOrNot, parseFlags } from "./build/options.ts";
+import { flags as buildFlags, dzoneOrNot, helpRows, NonEmpty, parseFlags, tableSchema } from "./build/options.ts";
 import { buildRelease, type Platform, platforms } from "./build/release.ts";
 import { runCommand } from "./build/command.ts";
 
 const PlatformName = v.picklist(Object.keys(platforms) as Platform[], `must be one of ${Object.keys(platforms).join(", ")}`);
-const Flags = v.pipe(
-  v.object({
-    dzone: v.optional(buildFlags.dzone.schema),
-    "no-dzone": v.optional(v.boolean()),
-    out: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
-    platform: v.optional(v.array(PlatformName)),
-    help: v.optional(v.boolean()),
-  }),
-  dzoneOrNot(),
-);
+
+/** release.ts's flags, as one table (build/options.ts reads it): the d-zone ones are build.ts's. */
+const flags = {
+  dzone: buildFlags.dzone,
+  "no-dzone": buildFlags["no-dzone"],
+  out: { value: "DIR", schema: NonEmpty, help: "where to write them (default dist/release; emptied first)" },
+  platform: { value: "NAME", multiple: true, schema: v.array(PlatformName), help: "only this platform (may be repeated)" },
+  help: buildFlags.help,
+} as const;
+const Flags = v.pipe(tableSchema(flags), dzoneOrNot());
 
 const help = `release.ts: builds d-back ${VERSION} for every platform, with SHA256SUMS
 
@@ -31,24 +31,13 @@ and dist/release/SHA256SUMS. Bun cross-compiles; it fetches each target's runtim
 registry (@oven/bun-<os>-<arch>) on first use.
 
 Options:
-  --dzone PATH        ${buildFlags.dzone.help}
-  --no-dzone          ${buildFlags["no-dzone"].help}
-  --out DIR           where to write them (default dist/release; emptied first)
-  --platform NAME     only this platform (may be repeated)
-  -h, --help          print this help and exit
+${helpRows(flags)}
 
 Without --dzone or --no-dzone it embeds the pinned d-zone download, as build.ts does.
 `;
 
 runCommand("release.ts", {
-  parse: (argv) =>
-    parseFlags(argv, {
-      dzone: { type: "string" },
-      "no-dzone": { type: "boolean" },
-      out: { type: "string" },
-      platform: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    }, Flags),
+  parse: (argv) => parseFlags(argv, flags, Flags),
   help: () => help,
   run: async (flags) => {
     const released = await buildRelease({

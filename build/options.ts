@@ -1,14 +1,25 @@
 /**
  * build.ts's flags, as one table: parsing, validation and `--help` all come
- * from it (as d-back's own flags come from src/cli/options.ts).
+ * from it (as d-back's own flags come from src/cli/options.ts); release.ts
+ * reads its own table the same way.
  */
 import * as v from "valibot";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+/** One flag of a build script: the name of its value in --help (none for a switch), its validation, its help line. */
+interface Flag {
+  value?: string;
+  short?: string;
+  /** May be given more than once (its schema then takes an array). */
+  multiple?: boolean;
+  schema: v.GenericSchema;
+  help: string;
+}
+
+export const NonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
 
 /** Deno's compile targets; Bun's are checked by shape (`bun-<os>-<arch>[-<variant>…]`), Bun knows the rest. */
-export const denoTargets = [
+const denoTargets = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
   "x86_64-apple-darwin",
@@ -37,14 +48,19 @@ export const flags = {
 export const dzoneOrNot = <T extends { dzone?: string; "no-dzone"?: boolean }>() =>
   v.check<T, string>((f) => !(f.dzone !== undefined && f["no-dzone"]), "--dzone and --no-dzone exclude each other; give one");
 
+/** A table's flags as one valibot object, each of them optional. */
+export function tableSchema<T extends Record<string, Flag>>(table: T) {
+  return v.object(Object.fromEntries(Object.entries(table).map(([name, f]) => [name, v.optional(f.schema)])) as {
+    [K in keyof T]: v.OptionalSchema<T[K]["schema"], undefined>;
+  });
+}
+
 const BuildFlags = v.pipe(
-  v.object(Object.fromEntries(Object.entries(flags).map(([name, f]) => [name, v.optional(f.schema)])) as {
-    [K in keyof typeof flags]: v.OptionalSchema<typeof flags[K]["schema"], undefined>;
-  }),
+  tableSchema(flags),
   dzoneOrNot(),
   v.check(
     (f) => f.target === undefined || ((f.compiler ?? "bun") === "bun" ? /^bun-[a-z0-9-]+$/.test(f.target) : (denoTargets as readonly string[]).includes(f.target)),
-    "--target is not a target of that compiler (see --help)",
+    "--target is not a target of that compiler",
   ),
 );
 export type BuildFlags = v.InferOutput<typeof BuildFlags>;
@@ -56,17 +72,23 @@ export class UsageError extends Error {
 
 /** Reads build.ts's argv. Throws `UsageError`. */
 export function parseBuildFlags(argv: string[]): BuildFlags {
-  const options = Object.fromEntries(
-    Object.entries(flags).map(([name, f]) => [name, { type: "value" in f ? "string" as const : "boolean" as const, ...("short" in f ? { short: f.short } : {}) }]),
-  );
-  return parseFlags(argv, options, BuildFlags);
+  return parseFlags(argv, flags, BuildFlags);
 }
 
 /**
- * Reads a build script's argv with parseArgs (no positionals) and validates
- * the values with `schema`. Throws `UsageError`, one line naming the flag.
+ * Reads a build script's argv, the flags of `table`, with parseArgs (no
+ * positionals) and validates the values with `schema` (the table's, with
+ * any checks across flags). Throws `UsageError`, one line naming the flag.
  */
-export function parseFlags<S extends v.GenericSchema>(argv: string[], options: NonNullable<ParseArgsConfig["options"]>, schema: S): v.InferOutput<S> {
+export function parseFlags<S extends v.GenericSchema>(argv: string[], table: Record<string, Flag>, schema: S): v.InferOutput<S> {
+  const options: NonNullable<ParseArgsConfig["options"]> = Object.fromEntries(
+    Object.entries(table).map(([name, f]) => [name, {
+      type: f.value ? "string" as const : "boolean" as const,
+      // parseArgs refuses `short: undefined`: each key only when set.
+      ...(f.short ? { short: f.short } : {}),
+      ...(f.multiple ? { multiple: true } : {}),
+    }]),
+  );
   let values;
   try {
     values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
@@ -80,9 +102,14 @@ export function parseFlags<S extends v.GenericSchema>(argv: string[], options: N
   throw new UsageError(key === undefined ? issue.message : `--${String(key)} ${issue.message}, got ${JSON.stringify(issue.input)}`);
 }
 
-export function buildHelp(version: string): string {
-  const rows = Object.entries(flags).map(([name, f]) => ["short" in f ? `-${f.short}, --${name}` : `--${name}${"value" in f ? ` ${f.value}` : ""}`, f.help]);
+/** A table's lines for --help: `  --name VALUE   help`, the help texts in one column. */
+export function helpRows(table: Record<string, Flag>): string {
+  const rows = Object.entries(table).map(([name, f]) => [f.short ? `-${f.short}, --${name}` : `--${name}${f.value ? ` ${f.value}` : ""}`, f.help]);
   const width = Math.max(...rows.map(([flag]) => flag!.length)) + 2;
+  return rows.map(([flag, text]) => `  ${flag!.padEnd(width)}${text}`).join("\n");
+}
+
+export function buildHelp(version: string): string {
   return `build.ts: builds d-back ${version} as one executable, with the site it serves inside
 
 Usage: bun run build [options]      (or: deno task build [options], bun build.ts [options])
@@ -91,7 +118,7 @@ Without --dzone or --no-dzone it downloads d-zone 0.1.7 (pinned by commit and
 SHA-256, cached in .cache/d-zone/) and embeds it.
 
 Options:
-${rows.map(([flag, text]) => `  ${flag!.padEnd(width)}${text}`).join("\n")}
+${helpRows(flags)}
 
 deno compile downloads the denort runtime from dl.deno.land on first use;
 where that host is unreachable, use --compiler bun (the default).

@@ -7,14 +7,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { startServer } from "./helpers/server.ts";
+import { runCommand, scriptCommand } from "./helpers/cli.ts";
 import { TOKEN } from "./helpers/ingest.ts";
 import { makeDzoneFolder } from "./helpers/dzone-folder.ts";
 import { frameType, readStamp, startsWith, stampText, typePrefix } from "../bench/load/frames.ts";
@@ -156,16 +155,8 @@ async function runSuite(args: string[]): Promise<{ code: number | null; results:
   const main = fileURLToPath(new URL("../bench/main.ts", import.meta.url));
   const all = [...args, "--runtime", runtime, "--repeat", "1", "--no-wait", "--out", out];
   try {
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, isDeno ? ["run", "-A", main, ...all] : [main, ...all], { stdio: ["ignore", "pipe", "pipe"] });
-      let output = "";
-      child.stdout!.on("data", (d) => output += d);
-      child.stderr!.on("data", (d) => output += d);
-      child.on("close", (c) => {
-        if (c !== 0) console.error(output);
-        resolve(c);
-      });
-    });
+    const { code, stdout, stderr } = await runCommand(scriptCommand(main, all), {}, 300_000);
+    if (code !== 0) console.error(stdout + stderr);
     return { code, results: code === 0 ? JSON.parse(readFileSync(out, "utf8")) : undefined };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -112,15 +112,17 @@ export async function discordFanout(ctx: Context, runtime: RuntimeName): Promise
       ctx.log(`  gateway: ${Math.round(d.perSecond)} msg/s, p50 ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms, delivered ${d.delivered}/${d.expected}, ${cpuNote(d)}`);
       discord.push(d);
       await quiet(ctx);
-      const i = await measure(ctx, runtime, "d-back", { viewers, count, warm, rate: 0 });
-      ctx.log(`  ingest:  ${Math.round(i.perSecond)} msg/s, p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms, delivered ${i.delivered}/${i.expected}, ${cpuNote({ serverMsPerK: i.serverMsPerK, other: i.cpu.other })}`);
-      ingest.push({ ...i, other: i.cpu.other });
+      const measured = await measure(ctx, runtime, "d-back", { viewers, count, warm, rate: 0 });
+      const i = { ...measured, other: measured.cpu.other };
+      ctx.log(`  ingest:  ${Math.round(i.perSecond)} msg/s, p50 ${i.p50.toFixed(2)} ms, p99 ${i.p99.toFixed(2)} ms, delivered ${i.delivered}/${i.expected}, ${cpuNote(i)}`);
+      ingest.push(i);
     }
     ctx.detail("discord", runtime, { viewers, count, discord, ingest });
     const pair = (pick: (r: Run) => number) => ({ dback: median(discord.map(pick)), ceiling: median(ingest.map(pick)) });
     const lost = discord.filter((r) => r.delivered < r.expected).length;
     const base = { scenario: "discord gateway (ceiling column: ingest)", runtime, case: `${viewers} viewers` };
-    const cpu = `server CPU per 1000 deliveries ${pair((r) => r.serverMsPerK).dback.toFixed(2)} ÷ ${pair((r) => r.serverMsPerK).ceiling.toFixed(2)} ms`;
+    const serverMsPerK = pair((r) => r.serverMsPerK);
+    const cpu = `server CPU per 1000 deliveries ${serverMsPerK.dback.toFixed(2)} ÷ ${serverMsPerK.ceiling.toFixed(2)} ms`;
     rows.push(
       { ...base, metric: "delivered", unit: "msg/s", higherIsBetter: true, ...pair((r) => r.perSecond), note: [cpu, lost ? `lost messages in ${lost} run(s)` : ""].filter(Boolean).join("; ") },
       { ...base, metric: "latency p50", unit: "ms", higherIsBetter: false, ...pair((r) => r.p50) },

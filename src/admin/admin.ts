@@ -3,7 +3,7 @@ import { AddressInUseError, ListenError, type Listening } from "../runtime/types
 import { VERSION } from "../version.ts";
 import { PrometheusMeter } from "../metrics/prometheus.ts";
 import { EventLoopLag } from "../metrics/event-loop-lag.ts";
-import { RecentLog } from "./recent-log.ts";
+import type { RecentLog } from "./recent-log.ts";
 import { figuresOf } from "./figures.ts";
 import { overview } from "./overview.ts";
 import { adminApp } from "./app.ts";
@@ -18,20 +18,21 @@ export interface AdminOptions {
 
 /**
  * The admin listener, apart from the public port: Prometheus metrics at
- * /metrics and the operator page at /. It owns the meter the core counts
- * into and the ring of recent warnings the page shows.
+ * /metrics and the operator page at /. It owns the Prometheus meter the
+ * core's counts are forwarded to; the ring of recent warnings the page
+ * shows is the `AdminPort`'s (it fills from the server's first line on).
  */
 export class Admin {
   readonly meter: PrometheusMeter;
-  readonly recent: RecentLog;
+  #recent: RecentLog;
   #server: Server;
   #options: AdminOptions;
   #listening: Listening | undefined;
   #lag: EventLoopLag | undefined;
 
-  constructor(server: Server, options: AdminOptions, recent = new RecentLog()) {
+  constructor(server: Server, options: AdminOptions, recent: RecentLog) {
     this.#server = server;
-    this.recent = recent;
+    this.#recent = recent;
     this.#options = options;
     this.meter = new PrometheusMeter({ version: VERSION, runtime: server.runtime.name });
   }
@@ -41,7 +42,7 @@ export class Admin {
     const lag = this.#lag = new EventLoopLag();
     const figures = () => figuresOf(server, lag.take());
     this.meter.readFrom(figures);
-    const about = () => ({ version: VERSION, runtime: server.runtime.name, limits: { ...server.limits }, recent: this.recent.entries() });
+    const about = () => ({ version: VERSION, runtime: server.runtime.name, limits: { ...server.limits }, recent: this.#recent.entries() });
     const app = adminApp({ meter: this.meter, overview: () => overview(this.meter, figures(), about()), log: server.log });
     try {
       this.#listening = await server.runtime.listenHttp({ port: this.#options.port, hostname: this.#options.host ?? "127.0.0.1", fetch: app.fetch });
