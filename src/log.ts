@@ -52,11 +52,12 @@ export function format(level: Exclude<Level, "silent">, message: string, fields?
 
 /**
  * The same event as one JSON object: `{"time":…,"level":"info","message":"viewer joined","guild":…}`.
- * A field never overwrites time, level or message.
+ * A field never overwrites time, level or message; one named like them is kept as `field.<name>`,
+ * so the line holds what the text line holds.
  */
 function formatJson(level: Exclude<Level, "silent">, message: string, fields?: Fields): string {
   const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message };
-  if (fields) for (const [key, value] of Object.entries(fields)) if (!(key in entry)) entry[key] = value;
+  if (fields) for (const [key, value] of Object.entries(fields)) entry[Object.hasOwn(entry, key) ? `field.${key}` : key] = value;
   // JSON escapes C0 controls itself; C1 controls and the line separators are escaped alike here.
   return JSON.stringify(entry).replace(unsafe, hex);
 }

@@ -51,6 +51,9 @@ describe("log lines in memory", () => {
     assert.equal(entry.level, "warn");
     assert.equal(entry.n, 3);
     assert.ok(!("gone" in entry));
+    // Nothing the text line would show is lost.
+    assert.equal(entry["field.message"], "forged");
+    assert.equal(entry["field.level"], "debug");
   });
 
   it("a JSON line escapes the control characters JSON itself leaves raw", () => {
