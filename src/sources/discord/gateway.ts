@@ -76,7 +76,7 @@ export class GatewaySession {
     m.on(WebSocketShardEvents.Closed, (code) => this.#closed(code));
     m.on(WebSocketShardEvents.Error, (error) => options.log.debug("discord gateway error", { error: this.#redact(error) }));
     m.on(WebSocketShardEvents.SocketError, (error) => options.log.debug("discord gateway socket error", { error: this.#redact(error) }));
-    m.on(WebSocketShardEvents.Debug, (message) => options.log.debug("discord gateway", { message: this.#redact(message) }));
+    m.on(WebSocketShardEvents.Debug, (message) => options.log.debug("discord gateway", { detail: this.#redact(message) }));
   }
 
   /** The application id from READY, once known. */
