@@ -4,7 +4,7 @@
  * DBACK_WATCHED=1), ending the script is not enough: `deno run --watch` keeps
  * waiting for the next change, so Ctrl-C would leave it hanging. There the
  * signal is raised again with no handler left, and it ends the watcher too
- * (Deno's exits 130 for SIGINT, as a shell reports it; Bun's `--watch` exits 0).
+ * (`deno task dev` exits 130 for SIGINT, as a shell reports it; `bun run dev` exits 0).
  */
 import process from "node:process";
 
