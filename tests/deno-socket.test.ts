@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Backlog } from "../src/runtime/backlog.ts";
-import { DenoSocket } from "../src/runtime/deno-socket.ts";
+import { DenoSocket } from "../src/runtime/deno/socket.ts";
 import { sleep, until } from "./helpers/client.ts";
 
 const utf8 = new TextEncoder();

@@ -1,4 +1,4 @@
-import { AddressInUseError, ListenError, type TlsPair } from "./types.ts";
+import { AddressInUseError, ListenError, type TlsPair } from "../types.ts";
 
 export interface ResilientServeOptions {
   port: number;

@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext } from "hono/ws";
-import type { Peer } from "../hub.ts";
-import { Close } from "../limits.ts";
-import { Backlog } from "./backlog.ts";
-import { tooLarge } from "./frame-size.ts";
-import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
-import { DenoSocket, type DenoSockets } from "./deno-socket.ts";
-import { dropConnection } from "./deno-drop.ts";
-import { type ResilientServer, serveResilient } from "./deno-serve.ts";
+import type { Peer } from "../../hub.ts";
+import { Close } from "../../limits.ts";
+import { Backlog } from "../backlog.ts";
+import { tooLarge } from "../frame-size.ts";
+import { asksForWebSocket, badUpgrade } from "../upgrade-request.ts";
+import { DenoSocket, type DenoSockets } from "./socket.ts";
+import { dropConnection } from "./drop.ts";
+import { type ResilientServer, serveResilient } from "./serve.ts";
 import {
   CLOSE_GRACE_MS,
   type HttpListenOptions,
@@ -16,8 +16,8 @@ import {
   type Runtime,
   type SocketLimits,
   type UpgradeOptions,
-} from "./types.ts";
-import { within } from "../within.ts";
+} from "../types.ts";
+import { within } from "../../within.ts";
 
 const raw = (socket: WSContext) => socket.raw as WebSocket;
 

@@ -1,8 +1,8 @@
 import { WSContext } from "hono/ws";
-import { Close } from "../limits.ts";
-import type { Backlog } from "./backlog.ts";
-import { mostBytes } from "./frame-size.ts";
-import { inertInit } from "./inert-init.ts";
+import { Close } from "../../limits.ts";
+import type { Backlog } from "../backlog.ts";
+import { mostBytes } from "../frame-size.ts";
+import { inertInit } from "../inert-init.ts";
 
 /** What all sockets of one Deno adapter share; `backlog` is there once the server listens. */
 export interface DenoSockets {

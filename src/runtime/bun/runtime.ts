@@ -1,14 +1,14 @@
 import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext } from "hono/ws";
-import type { Peer } from "../hub.ts";
-import { Close } from "../limits.ts";
-import { Backlog } from "./backlog.ts";
-import { BunContext, type BunShared, type BunSocket } from "./bun-socket.ts";
-import { Heartbeat } from "./heartbeat.ts";
-import { tooLarge } from "./frame-size.ts";
-import { asksForWebSocket, badUpgrade } from "./upgrade-request.ts";
-import { AddressInUseError, type HttpListenOptions, type Listening, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "./types.ts";
-import { within } from "../within.ts";
+import type { Peer } from "../../hub.ts";
+import { Close } from "../../limits.ts";
+import { Backlog } from "../backlog.ts";
+import { BunContext, type BunShared, type BunSocket } from "./socket.ts";
+import { Heartbeat } from "../heartbeat.ts";
+import { tooLarge } from "../frame-size.ts";
+import { asksForWebSocket, badUpgrade } from "../upgrade-request.ts";
+import { AddressInUseError, type HttpListenOptions, type Listening, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "../types.ts";
+import { within } from "../../within.ts";
 
 // The few pieces of Bun's server API used here, declared locally so the code type-checks anywhere.
 interface BunServer {

@@ -1,9 +1,9 @@
 import { WSContext, type WSEvents } from "hono/ws";
-import { Close } from "../limits.ts";
-import type { Backlog } from "./backlog.ts";
-import type { Beating } from "./heartbeat.ts";
-import type { Held } from "./types.ts";
-import { inertInit } from "./inert-init.ts";
+import { Close } from "../../limits.ts";
+import type { Backlog } from "../backlog.ts";
+import type { Beating } from "../heartbeat.ts";
+import type { Held } from "../types.ts";
+import { inertInit } from "../inert-init.ts";
 
 // The few pieces of Bun's socket API used here, declared locally so the code type-checks anywhere.
 export interface BunSocket {
