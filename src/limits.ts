@@ -1,3 +1,5 @@
+import type { SocketLimits } from "./runtime/types.ts";
+
 /**
  * What one viewer, one address, or everyone together may cost the server.
  * The defaults live here once; the command line (src/cli/options.ts) and
@@ -39,6 +41,20 @@ export const defaultLimits: Readonly<Limits> = {
 
 /** Largest ingest request body (and ingest socket frame) when `ServerOptions.ingest.maxBytes` and --ingest-max-bytes are not given. */
 export const defaultIngestMaxBytes = 1024 * 1024;
+
+/** The ingest API's body limit, up to which an ingest socket's frames may go; 0 when the API is off. */
+export const ingestBodyLimit = (ingest: { maxBytes?: number } | undefined): number =>
+  ingest ? ingest.maxBytes ?? defaultIngestMaxBytes : 0;
+
+/**
+ * What the runtime enforces on every socket of the public port. Viewers are
+ * held to their own frame limit above this (`UpgradeOptions`); the port lets
+ * frames through up to the ingest body limit, which one batch may fill.
+ */
+export function portLimits(limits: Limits, ingest: { maxBytes?: number } | undefined): SocketLimits {
+  const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = limits;
+  return { maxFrameBytes: Math.max(maxFrameBytes, ingestBodyLimit(ingest)), maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds };
+}
 
 /** `defaultLimits` with every limit that `given` sets (an undefined one keeps its default). */
 export function withDefaults(given: Partial<Limits> = {}): Limits {

@@ -7,9 +7,9 @@ import process from "node:process";
 import { ConfigError, parseCommand, UsageError } from "./cli/parse.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { VERSION } from "./version.ts";
-// Not from mod.ts: the library's face also carries the mock world, which a server fed by others never loads.
-import { createServer } from "./create-server.ts";
-import type { Server } from "./server.ts";
+import type { Server, ServerOptions } from "./server.ts";
+import { detectRuntime } from "./runtime/mod.ts";
+import { listenEarly } from "./http/early-listener.ts";
 import { AddressInUseError, ListenError } from "./runtime/types.ts";
 import { TlsError } from "./tls.ts";
 import { exitAfterSignal, underWatcher } from "./cli/exit.ts";
@@ -51,7 +51,7 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     console.error(`d-back: ${error.message}`);
     within(server.stop(), 3000).finally(() => process.exit(2));
   };
-  server = await createServer({
+  const serverOptions: ServerOptions = {
     port: s.port,
     host: s.host,
     admin: s["admin-port"] === undefined ? undefined : { port: s["admin-port"], host: s["admin-host"] },
@@ -77,12 +77,20 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
       headerTimeoutSeconds: s["header-timeout"],
     },
     logger,
-  });
-  // Before listening: a signal right after the `listening` line must find the handlers in place.
-  onSignals(server, logger);
+  };
+  // The port is bound first and answers /api/version while the rest loads (see `EarlyListener`).
+  const runtime = await detectRuntime();
+  let bound;
   try {
+    bound = await listenEarly(runtime, serverOptions, VERSION);
+    // Not from mod.ts: the library's face also carries the mock world, which a server fed by others never loads.
+    const { createServer } = await import("./create-server.ts");
+    server = await createServer({ ...serverOptions, runtime, bound });
+    // Before the `listening` line: a signal right after it must find the handlers in place.
+    onSignals(server, logger);
     await server.start();
   } catch (error) {
+    await bound?.refuse();
     if (error instanceof TlsError) {
       console.error(`d-back: ${error.message} (--tls-cert, --tls-key)`);
       return 2;

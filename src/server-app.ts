@@ -5,7 +5,7 @@ import type { Callbacks } from "./sources/library/callbacks.ts";
 import type { IngestSource } from "./sources/ingest/source.ts";
 import type { Writes } from "./state/writes.ts";
 import { VERSION } from "./version.ts";
-import { defaultIngestMaxBytes } from "./limits.ts";
+import { ingestBodyLimit } from "./limits.ts";
 import { RepeatedLines } from "./log-repeats.ts";
 import { createApp } from "./http/app.ts";
 import { cameOverTls, isTrustedProxy } from "./http/trusted-proxy.ts";
@@ -28,18 +28,16 @@ export interface AppParts {
 /**
  * The public port's HTTP app: the pages and JSON routes, the viewer
  * upgrade, and the ingest API when it is on; with the lines that log its
- * refused requests (for the server to close when it stops) and its body
- * limit (0 when off), up to which an ingest socket's frames may go.
+ * refused requests (for the server to close when it stops).
  */
 export function serverApp(
   server: Server,
   options: ServerOptions,
   parts: AppParts,
-): { app: Hono; ingestRefused?: RepeatedLines; ingestMaxBytes: number } {
+): { app: Hono; ingestRefused?: RepeatedLines } {
   const { runtime, log } = server;
   const ingest = options.ingest && parts.ingest ? { ...options.ingest, guilds: parts.ingest } : undefined;
   const ingestRefused = ingest && new RepeatedLines(log, "warn", "ingest request refused: missing or wrong bearer token");
-  const ingestMaxBytes = ingest ? ingest.maxBytes ?? defaultIngestMaxBytes : 0;
   const app = createApp({
     version: VERSION,
     root: server.root,
@@ -49,7 +47,7 @@ export function serverApp(
     ingest: ingest && ingestRefused
       ? ingestRoutes({
         token: ingest.token,
-        maxBytes: ingestMaxBytes,
+        maxBytes: ingestBodyLimit(ingest),
         state: server.state,
         writes: parts.writes,
         source: parts.clustered ? new SharedGuilds(server.state) : ingest.guilds,
@@ -64,5 +62,5 @@ export function serverApp(
     overTls: (c) => cameOverTls(c, isTrustedProxy(runtime.remoteAddress(c), options.trustProxy ?? [])),
     log,
   });
-  return { app, ingestRefused, ingestMaxBytes };
+  return { app, ingestRefused };
 }

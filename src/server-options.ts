@@ -1,6 +1,7 @@
 import type { Logger } from "./log.ts";
 import type { StaticRoot } from "./http/static.ts";
 import type { TlsPair } from "./tls.ts";
+import type { EarlyListener } from "./http/early-listener.ts";
 import type { DataSource } from "./sources/source.ts";
 import type { Callbacks } from "./sources/library/callbacks.ts";
 import type { MockOptions } from "./sources/mock/source.ts";
@@ -23,6 +24,12 @@ export interface ServerOptions {
   staticRoot?: StaticRoot;
   /** Serve HTTPS and WSS with this certificate and key (PEM text); `start()` throws `TlsError` when they are unusable. */
   tls?: TlsPair;
+  /**
+   * The public port, already bound by `listenEarly` with these options'
+   * `port`, `host`, `tls` and limits (the command does so to answer sooner);
+   * `start()` hands it the app instead of listening.
+   */
+  bound?: EarlyListener;
   /** Addresses of reverse proxies whose `X-Forwarded-Proto` is believed. Default: none. */
   trustProxy?: readonly string[];
   /** A data source of your own (most bots register callbacks instead). */

@@ -15,12 +15,13 @@ import type { StaticRoot } from "./http/static.ts";
 import { builtinRoot } from "./http/builtin-page.ts";
 import { DirectoryRoot } from "./http/directory-root.ts";
 import { listenUrl } from "./http/listen-url.ts";
+import { publicAddress } from "./public-address.ts";
 import type { Listening, Runtime } from "./runtime/types.ts";
 import { checkTls } from "./tls.ts";
 import { type Meter, noMeter } from "./metrics/meter.ts";
 import { AdminPort } from "./admin/admin-port.ts";
 import { within } from "./within.ts";
-import { type Limits, withDefaults } from "./limits.ts";
+import { type Limits, portLimits, withDefaults } from "./limits.ts";
 import { signInGuard } from "./auth/guard.ts";
 import type { Writes } from "./state/writes.ts";
 import type { Cluster } from "./cluster/cluster.ts";
@@ -161,7 +162,7 @@ export class Server {
   }
 
   get url(): string {
-    const host = this.#listening?.hostname ?? this.#options.host ?? "127.0.0.1";
+    const host = this.#listening?.hostname ?? publicAddress(this.#options).hostname;
     return listenUrl(this.#options.tls ? "https" : "http", host, this.port);
   }
 
@@ -201,14 +202,14 @@ export class Server {
   /** Binds the port. Rejects with `AddressInUseError` when it is taken. */
   async start(): Promise<this> {
     if (this.#world) throw new Error("d-back: the server is already started");
-    const tls = this.#options.tls;
-    const validTo = tls && await checkTls(tls);
+    const { tls, bound } = this.#options;
+    const validTo = bound ? bound.tlsValidTo : tls && await checkTls(tls);
     await this.#gather();
     await this.#sources.connect();
     const source = await this.#sources.source(this.#callbacks);
     if (this.#world) throw new Error("d-back: the server is already started");
     const world = this.#world = new World(source, this.state, this.log, this.#options.sourceTimeoutMs, signInGuard(this.#options), this.meter);
-    const { app, ingestRefused, ingestMaxBytes } = serverApp(this, this.#options, {
+    const { app, ingestRefused } = serverApp(this, this.#options, {
       upgrade: this.#doorway.upgrade(),
       ingest: this.#sources.ingest,
       writes: this.#writes,
@@ -220,15 +221,13 @@ export class Server {
     this.#sources.start();
     await world.refresh().catch((error) => this.log.warn("could not list servers", { error: String(error) }));
     try {
-      const { maxFrameBytes, maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds } = this.limits;
-      this.#listening = await this.runtime.listen({
-        port: this.#options.port ?? 3000,
-        hostname: this.#options.host ?? "127.0.0.1",
+      const warn = (message: string, fields?: Record<string, string | number>) => this.log.warn(message, fields);
+      this.#listening = bound ? bound.open(app.fetch, warn) : await this.runtime.listen({
+        ...publicAddress(this.#options),
         fetch: app.fetch,
         tls,
-        // Viewers are held to their own frame limit; the ingest socket may send batches up to its body limit.
-        sockets: { maxFrameBytes: Math.max(maxFrameBytes, ingestMaxBytes), maxBufferedBytes, idleTimeoutSeconds, headerTimeoutSeconds },
-        warn: (message, fields) => this.log.warn(message, fields),
+        sockets: portLimits(this.limits, this.#options.ingest),
+        warn,
       });
     } catch (error) {
       this.#world = undefined;

@@ -6,6 +6,7 @@ import { dzoneRedirect } from "./dzone-redirect.ts";
 import { hostGuard } from "./host.ts";
 import { requestPath } from "./safe-path.ts";
 import { getPath } from "hono/utils/url";
+import { versionReply } from "./version-reply.ts";
 
 export interface AppOptions {
   version: string;
@@ -44,7 +45,7 @@ export function createApp(o: AppOptions): Hono {
   app.use("*", hostGuard);
   app.route("/api/ingest", o.ingest);
   app.use("*", o.upgrade);
-  app.get("/api/version", (c) => c.json({ version: o.version }));
+  app.get("/api/version", () => versionReply(o.version));
   app.get("/health", (c) => c.json(o.health()));
   app.get("/ready", (c) => {
     const readiness = o.readiness();

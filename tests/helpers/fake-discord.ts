@@ -25,6 +25,8 @@ export class FakeDiscord {
   #replies = new Map<string, Reply>();
   /** Other routes (`GET /gateway/bot`, …), by method and path below the base; they see the Authorization header. */
   #routes = new Map<string, (authorization: string) => Reply>();
+  /** While true, every answer waits until `releaseHeld()` ("Discord has not answered yet"). */
+  holdAll = false;
   /** Slow answers not sent yet, with their timers and how to send them now. */
   #held = new Map<ServerResponse, { timer: ReturnType<typeof setTimeout>; send: () => void }>();
 
@@ -101,8 +103,8 @@ export class FakeDiscord {
       const body = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body ?? {});
       res.writeHead(reply.status ?? 200, { "Content-Type": "application/json", ...reply.headers }).end(body);
     };
-    if (!reply.delayMs) return send();
-    this.#held.set(res, { timer: setTimeout(send, reply.delayMs), send });
+    if (!reply.delayMs && !this.holdAll) return send();
+    this.#held.set(res, { timer: setTimeout(send, reply.delayMs ?? 3_600_000), send });
   }
 }
 

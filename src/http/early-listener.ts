@@ -1,0 +1,95 @@
+import type { Listening, ListenOptions, Runtime } from "../runtime/types.ts";
+import type { ServerOptions } from "../server-options.ts";
+import { checkTls } from "../tls.ts";
+import { portLimits, withDefaults } from "../limits.ts";
+import { publicAddress } from "../public-address.ts";
+import { hostProblem } from "./host.ts";
+import { requestPath } from "./safe-path.ts";
+import { versionReply } from "./version-reply.ts";
+
+type Fetch = ListenOptions["fetch"];
+type Warn = NonNullable<ListenOptions["warn"]>;
+
+/**
+ * The command's public port, bound before the server behind it has loaded.
+ * Most of a cold start is loading modules, and the request a proxy or a
+ * health check sends first, `GET /api/version`, needs none of them: it is
+ * answered at once. Every other request is held until the server hands over
+ * its app (`open`) and is then served by it, as if it had come a moment
+ * later; a start that fails answers them 503 (`refuse`). Only a plain GET of
+ * exactly that path with a good Host header is answered early; anything the
+ * app might treat otherwise (an upgrade, an odd Host) waits for the app.
+ */
+export interface EarlyListener {
+  readonly listening: Listening;
+  /** When the certificate stops being valid, with TLS (checked before binding, as `Server.start` does). */
+  readonly tlsValidTo: string | undefined;
+  /** Serves every request, the held ones first, with the server's app from now on. */
+  open(fetch: Fetch, warn: Warn): Listening;
+  /** The start failed before `open`: answers the held requests 503 and closes the port (after `open`, the server owns it). */
+  refuse(): Promise<void>;
+}
+
+const unavailable = (why: string, headers: Record<string, string> = {}) =>
+  new Response(`503 Service Unavailable: ${why}\n`, { status: 503, headers: { "Cache-Control": "no-store", ...headers } });
+
+/** Whether the early listener may answer this request itself, the app being sure to answer it the same way. */
+function asksForVersion(request: Request): boolean {
+  return request.method === "GET" &&
+    !request.headers.has("upgrade") &&
+    request.headers.has("host") && hostProblem(request.headers.get("host")) === undefined &&
+    requestPath(request.url).path === "/api/version";
+}
+
+/**
+ * Binds the public port as `Server.start` would for these options, throwing
+ * what it would throw (`AddressInUseError`, `ListenError`, `TlsError`).
+ * Requests held at once are bounded by the connection limit; past it they
+ * are answered 503 with Retry-After.
+ */
+export async function listenEarly(runtime: Runtime, options: ServerOptions, version: string): Promise<EarlyListener> {
+  const { tls, logger } = options;
+  const limits = withDefaults(options.limits);
+  const tlsValidTo = tls && await checkTls(tls);
+  let app: Fetch | undefined;
+  let warn: Warn | undefined = logger && ((message, fields) => logger.warn(message, fields));
+  let settle!: (app: Fetch | undefined) => void;
+  const handed = new Promise<Fetch | undefined>((resolve) => settle = resolve);
+  let held = 0;
+  const hold = async (request: Request, env: unknown): Promise<Response> => {
+    held++;
+    try {
+      const served = await handed;
+      return served ? await served(request, env) : unavailable("d-back could not start");
+    } finally {
+      held--;
+    }
+  };
+  const listening = await runtime.listen({
+    ...publicAddress(options),
+    tls,
+    sockets: portLimits(limits, options.ingest),
+    fetch: (request, env) => {
+      if (app) return app(request, env);
+      if (asksForVersion(request)) return versionReply(version);
+      if (limits.maxConnections > 0 && held >= limits.maxConnections) return unavailable("d-back is starting", { "Retry-After": "1" });
+      return hold(request, env);
+    },
+    warn: (message, fields) => warn?.(message, fields),
+  });
+  return {
+    listening,
+    tlsValidTo,
+    open(fetch, onWarn) {
+      app = fetch;
+      warn = onWarn;
+      settle(fetch);
+      return listening;
+    },
+    async refuse() {
+      if (app) return;
+      settle(undefined);
+      await listening.close(1000);
+    },
+  };
+}

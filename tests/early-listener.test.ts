@@ -1,0 +1,138 @@
+// The command binds its port before the server behind it has loaded: /api/version is answered at once,
+// everything else is held until the server starts (then served), or answered 503 if the start fails.
+// Discord's REST API (the fake's) is held back, so the start waits exactly as long as the test wants.
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { cliCommand, runCommand, startCommand } from "./helpers/cli.ts";
+import { Client, sleep } from "./helpers/client.ts";
+import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
+import { FakeGateway } from "./helpers/fake-gateway.ts";
+import { rawRequest } from "./helpers/http.ts";
+import { freePort } from "./helpers/redis.ts";
+import { VERSION } from "../src/version.ts";
+
+let fake: FakeGateway | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+/** A fake Discord whose REST answers wait until `release()`, so d-back's start stays under way. */
+async function heldDiscord(): Promise<{ fake: FakeGateway; release: () => void }> {
+  fake = await FakeGateway.start({ token: BOT_TOKEN });
+  fake.addGuild(pixelTown());
+  fake.rest.holdAll = true;
+  const held = fake;
+  return {
+    fake,
+    release: () => {
+      held.rest.holdAll = false;
+      held.rest.releaseHeld();
+    },
+  };
+}
+
+const env = (token = BOT_TOKEN) => ({ DBACK_DISCORD_TOKEN: token, DBACK_DISCORD_API_BASE: fake!.apiBase });
+
+/** The first answer from the port, once the command has bound it. */
+async function firstAnswer(url: string): Promise<Response> {
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch {
+      await sleep(10); // not bound yet
+    }
+  }
+}
+
+/** A request whose answer is recorded when it comes, so a test can see it has not come yet. */
+function pending(answer: Promise<{ status: number }>) {
+  const state = { settled: false, answer: answer.finally(() => state.settled = true) };
+  return state;
+}
+
+describe("the command's early port", () => {
+  it("answers /api/version while the server is still starting, and serves what it held once started", async () => {
+    const { release } = await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const started = startCommand(cliCommand(["--port", String(port)]), env());
+
+    const version = await firstAnswer(`${base}/api/version`);
+    assert.equal(version.status, 200);
+    assert.equal(version.headers.get("content-type"), "application/json");
+    assert.deepEqual(await version.json(), { version: VERSION });
+
+    // Everything else waits for the server: a route, a viewer, and /api/version with a Host the app refuses.
+    const health = pending(fetch(`${base}/health`).then(async (r) => ({ status: r.status, body: await r.json() })));
+    const viewer = Client.listed(`ws://127.0.0.1:${port}/`);
+    const badHost = pending(rawRequest(port, "GET /api/version HTTP/1.1\r\nHost: h/health?\r\nConnection: close\r\n\r\n"));
+    const again = await fetch(`${base}/api/version`);
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+    assert.equal(health.settled, false, "/health was answered before the server started");
+    assert.equal(badHost.settled, false, "a request the app refuses was answered early");
+
+    release();
+    const running = await started;
+    try {
+      const answered = await health.answer as { status: number; body: { source: string } };
+      assert.equal(answered.status, 200);
+      assert.equal(answered.body.source, "discord");
+      assert.equal((await badHost.answer).status, 400, "the app's Host check answered it");
+      const client = await viewer; // upgraded by the server, once started
+      assert.ok(client.isOpen);
+      await client.close();
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
+  it("a start that fails answers the held requests 503 and exits as it did before", async () => {
+    const { release } = await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const finished = runCommand(cliCommand(["--port", String(port)]), env(BOT_TOKEN.replace("abc", "xyz")));
+
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    const health = pending(fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() })));
+    await (await fetch(`${base}/api/version`)).body?.cancel();
+    assert.equal(health.settled, false);
+
+    release();
+    const answered = await health.answer as { status: number; text: string };
+    assert.equal(answered.status, 503);
+    assert.match(answered.text, /could not start/);
+    const { code, stderr } = await finished;
+    assert.equal(code, 2);
+    assert.equal(stderr.split("\n").filter((l) => l.startsWith("d-back:")).length, 1);
+    assert.match(stderr, /^d-back: .*the token is wrong/m);
+  });
+
+  it("holds no more requests than --max-connections; the next is told to retry", async () => {
+    const { release } = await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const started = startCommand(cliCommand(["--port", String(port), "--max-connections", "1"]), env());
+
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    // Two at once: whichever comes second finds the one place taken and is answered now; the other waits.
+    const ask = () => fetch(`${base}/health`).then(async (r) => ({ status: r.status, retry: r.headers.get("retry-after"), text: await r.text() }));
+    const both = [ask(), ask()];
+    const refused = await Promise.race(both);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.retry, "1");
+    assert.match(refused.text, /d-back is starting/);
+    const first = pending(Promise.race(both.map((p) => p.then((a) => a === refused ? new Promise<never>(() => {}) : a))));
+    await (await fetch(`${base}/api/version`)).body?.cancel();
+    assert.equal(first.settled, false);
+
+    release();
+    const running = await started;
+    try {
+      assert.equal((await first.answer).status, 200);
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+});
