@@ -25,7 +25,7 @@ export interface MainOptions {
 async function main(argv: string[], options: MainOptions): Promise<number> {
   let command;
   try {
-    command = parseCommand(argv, process.env);
+    command = await parseCommand(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`d-back: ${error.message}${error instanceof ConfigError ? "" : " (see d-back --help)"}`);

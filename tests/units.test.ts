@@ -107,7 +107,7 @@ describe("hasSocketURL", () => {
 });
 
 describe("--trust-proxy", () => {
-  it("takes exactly the addresses node:net's isIP takes", () => {
+  it("takes exactly the addresses node:net's isIP takes", async () => {
     for (
       const address of [
         "127.0.0.1", "0.0.0.0", "::1", "::", "::ffff:1.2.3.4", "fe80::1%eth0", "2001:db8::1", "a:b:c:d:e:f:1.2.3.4",
@@ -116,7 +116,7 @@ describe("--trust-proxy", () => {
     ) {
       let accepted = true;
       try {
-        parseCommand(["--trust-proxy", address], {});
+        await parseCommand(["--trust-proxy", address], {});
       } catch {
         accepted = false;
       }

@@ -26,9 +26,6 @@ export interface ConfigFile {
 /** The settings a file may hold: all but `config` itself. */
 const { config: _self, ...fileSettings } = settings;
 
-/** No file: no settings, and the Discord section's defaults. */
-export const noConfigFile = (): ConfigFile => ({ settings: {}, discord: v.parse(DiscordSettings, {}) });
-
 /** Reads, parses and validates the config file at `path`. Throws `ConfigError`. */
 export function loadConfigFile(path: string): ConfigFile {
   const json = readJson(readText(path));

@@ -1,26 +1,28 @@
 import * as v from "valibot";
 import { parseArgs } from "node:util";
 import { actions, settings, type Settings } from "./options.ts";
-import { type ConfigFile, loadConfigFile, noConfigFile } from "./config-file.ts";
+import type { ConfigFile } from "./config-file.ts";
 import { UsageError } from "./usage-error.ts";
 import type { DiscordSettings } from "../sources/discord/guild-settings.ts";
 
 export { ConfigError, UsageError } from "./usage-error.ts";
 
-/** `discord`: the config file's per-guild Discord settings (its defaults when there is no file), for the gateway source. */
+/** `discord`: the config file's per-guild Discord settings (their defaults when it has none), for the gateway source; none without a file. */
 export type Command =
   | { action: "help" }
   | { action: "version" }
-  | { action: "run"; settings: Settings; discord: DiscordSettings };
+  | { action: "run"; settings: Settings; discord?: DiscordSettings };
 
 type Name = keyof typeof settings;
 
 /**
  * Reads argv, the environment and the config file into what to do. Each
  * setting comes from its flag, else its environment variable, else the
- * config file, else its default. Throws `UsageError` (or `ConfigError`).
+ * config file, else its default. Rejects with `UsageError` (or
+ * `ConfigError`). The config file's code is loaded only when there is one:
+ * it is on the way to the command's first answer otherwise (cold start).
  */
-export function parseCommand(argv: string[], env: Record<string, string | undefined>): Command {
+export async function parseCommand(argv: string[], env: Record<string, string | undefined>): Promise<Command> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -58,19 +60,20 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   };
 
   const configPath = given("config");
-  const file: ConfigFile = configPath ? loadConfigFile(check("config", configPath.raw, configPath.where) as string) : noConfigFile();
+  const file: ConfigFile | undefined = configPath &&
+    (await import("./config-file.ts")).loadConfigFile(check("config", configPath.raw, configPath.where) as string);
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(settings) as Name[]) {
     const o = settings[name];
     const from = given(name);
     if (from) out[name] = check(name, from.raw, from.where);
-    else if (file.settings[name] !== undefined) out[name] = file.settings[name];
+    else if (file?.settings[name] !== undefined) out[name] = file.settings[name];
     else if ("default" in o) out[name] = check(name, o.default, `--${name}`);
   }
   if ((out["tls-cert"] === undefined) !== (out["tls-key"] === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together: give both or neither");
   }
-  return { action: "run", settings: out as Settings, discord: file.discord };
+  return { action: "run", settings: out as Settings, discord: file?.discord };
 }
 
 /**
