@@ -272,7 +272,8 @@ export class Server {
       this.log.error("source close failed", { error: String(error) })
     );
     await within(Promise.all([gone, closed]), deadline - Date.now());
-    await this.#listening?.close(Math.max(0, deadline - Date.now()));
+    // Stopped while starting on the command's early port: what it holds is told 503 rather than cut.
+    await (this.#listening ? this.#listening.close(Math.max(0, deadline - Date.now())) : this.#options.bound?.refuse());
     await this.#admin?.stop();
     this.#listening = undefined;
     this.#ingestRefused?.close();

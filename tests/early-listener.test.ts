@@ -3,8 +3,10 @@
 // Discord's REST API (the fake's) is held back, so the start waits exactly as long as the test wants.
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { cliCommand, runCommand, startCommand } from "./helpers/cli.ts";
-import { Client, sleep } from "./helpers/client.ts";
+import { Client, sleep, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { rawRequest } from "./helpers/http.ts";
@@ -102,11 +104,30 @@ describe("the command's early port", () => {
     release();
     const answered = await health.answer as { status: number; text: string };
     assert.equal(answered.status, 503);
-    assert.match(answered.text, /could not start/);
+    assert.match(answered.text, /did not start/);
     const { code, stderr } = await finished;
     assert.equal(code, 2);
     assert.equal(stderr.split("\n").filter((l) => l.startsWith("d-back:")).length, 1);
     assert.match(stderr, /^d-back: .*the token is wrong/m);
+  });
+
+  it("a stop while starting answers the held requests 503 and exits 0", async () => {
+    const { fake } = await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const [cmd, args] = cliCommand(["--port", String(port)]);
+    const child = spawn(cmd, args, { env: { ...process.env, ...env() }, stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    const health = pending(fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() })));
+    // Discord has been asked, so the server is starting and its signal handlers are in place.
+    await until(() => fake.rest.holding > 0, "d-back to ask Discord");
+    process.kill(child.pid!, "SIGTERM");
+    const answered = await health.answer as { status: number; text: string };
+    assert.equal(answered.status, 503);
+    assert.match(answered.text, /did not start/);
+    assert.equal(await exited, 0);
   });
 
   it("holds no more requests than --max-connections; the next is told to retry", async () => {

@@ -26,7 +26,7 @@ export interface EarlyListener {
   readonly tlsValidTo: string | undefined;
   /** Serves every request, the held ones first, with the server's app from now on. */
   open(fetch: Fetch, warn: Warn): Listening;
-  /** The start failed before `open`: answers the held requests 503 and closes the port (after `open`, the server owns it). */
+  /** The start failed or was stopped before `open`: answers the held requests 503 and closes the port (after `open`, the server owns it). */
   refuse(): Promise<void>;
 }
 
@@ -60,7 +60,7 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
     held++;
     try {
       const served = await handed;
-      return served ? await served(request, env) : unavailable("d-back could not start");
+      return served ? await served(request, env) : unavailable("d-back did not start");
     } finally {
       held--;
     }

@@ -67,6 +67,11 @@ export class FakeDiscord {
     return this.requests.filter((t) => t === token).length;
   }
 
+  /** How many answers are held back now (a request d-back is waiting on). */
+  get holding(): number {
+    return this.#held.size;
+  }
+
   /** Sends every slow answer still held back, now. */
   releaseHeld(): void {
     for (const { timer, send } of [...this.#held.values()]) {
