@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { cliCommand, runCommand, startCommand } from "./helpers/cli.ts";
+import { connect, type Socket } from "node:net";
 import { Client, sleep, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
@@ -152,6 +153,46 @@ describe("the command's early port", () => {
     const running = await started;
     try {
       assert.equal((await first.answer).status, 200);
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
+  it("gives back the place of a held request whose client went away, and never serves it", async () => {
+    const { release } = await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const started = startCommand(cliCommand(["--port", String(port), "--max-connections", "2"]), env());
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    const health = () => fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+    // Two clients take both places (a page and a viewer's upgrade: the next request is refused), then leave.
+    const sockets = [
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ].map((request) => connect(port, "127.0.0.1", function (this: Socket) { this.write(request); }));
+    await until(() => sockets.every((s) => s.readyState === "open"), "both clients connected");
+    for (;;) {
+      const full = await health();
+      if (full.status === 503 && /starting/.test(full.text)) break; // both are held now
+      assert.fail(`a request was answered ${full.status} while both places should be taken`);
+    }
+    await Promise.all(sockets.map((s) => new Promise((resolve) => s.on("close", resolve).destroy())));
+
+    // Their places come back: a client retrying as told is soon held rather than refused until the start.
+    let held: ReturnType<typeof pending> | undefined;
+    while (!held) {
+      const attempt = pending(health());
+      await (await fetch(`${base}/api/version`)).body?.cancel();
+      if (!attempt.settled) held = attempt;
+      else await sleep(50);
+    }
+    release();
+    const running = await started;
+    try {
+      assert.equal((await held.answer).status, 200);
+      assert.equal((await health()).status, 200, "the server is well after serving (or not) the ones that left");
     } finally {
       assert.equal((await running.stop()).code, 0);
     }
