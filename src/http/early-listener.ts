@@ -33,6 +33,10 @@ export interface EarlyListener {
 const unavailable = (why: string, headers: Record<string, string> = {}) =>
   new Response(`503 Service Unavailable: ${why}\n`, { status: 503, headers: { "Cache-Control": "no-store", ...headers } });
 
+/** Settles when the request's client has gone (its signal aborts), before or after it was answered. */
+const left = (request: Request) =>
+  new Promise<"left">((resolve) => request.signal.addEventListener("abort", () => resolve("left"), { once: true }));
+
 /** Whether the early listener may answer this request itself, the app being sure to answer it the same way. */
 function asksForVersion(request: Request): boolean {
   return request.method === "GET" &&
@@ -59,7 +63,9 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   const hold = async (request: Request, env: unknown): Promise<Response> => {
     held++;
     try {
-      const served = await handed;
+      const served = await Promise.race([handed, left(request)]);
+      // A client that left gives its place back now, and the app never hears of it.
+      if (served === "left") return unavailable("the client left");
       return served ? await served(request, env) : unavailable("d-back did not start");
     } finally {
       held--;
