@@ -11,6 +11,8 @@ import { Client, sleep, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { rawRequest } from "./helpers/http.ts";
+import { makeCertificate } from "./helpers/certificate.ts";
+import { curlGet, httpsGet } from "./helpers/https.ts";
 import { freePort } from "./helpers/redis.ts";
 import { VERSION } from "../src/version.ts";
 
@@ -196,6 +198,38 @@ describe("the command's early port", () => {
     try {
       assert.equal((await held.answer).status, 200);
       assert.equal((await health()).status, 200, "the server is well after serving (or not) the ones that left");
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
+  it("answers /api/version over HTTPS while starting, to HTTP/1.1 and HTTP/2 clients alike", async () => {
+    const { release } = await heldDiscord();
+    const cert = makeCertificate();
+    const port = await freePort();
+    const url = `https://localhost:${port}/api/version`;
+    const started = startCommand(cliCommand(["--port", String(port), "--tls-cert", cert.certFile, "--tls-key", cert.keyFile]), env());
+
+    for (;;) {
+      const first = await httpsGet(url, cert.cert).catch(() => undefined);
+      if (!first) {
+        await sleep(10); // not bound yet
+        continue;
+      }
+      assert.equal(first.status, 200);
+      assert.equal(first.headers["content-type"], "application/json");
+      assert.deepEqual(JSON.parse(first.body), { version: VERSION });
+      break;
+    }
+    // curl offers HTTP/2, which Deno speaks over TLS: the host is the `:authority`, there is no Host header.
+    const early = await curlGet(url, cert.certFile);
+    assert.equal(early.status, 200, early.error);
+    assert.equal(fake!.rest.holding > 0, true, "still starting");
+
+    release();
+    const running = await started;
+    try {
+      assert.deepEqual(await curlGet(url, cert.certFile), early, "the started server answers the same way");
     } finally {
       assert.equal((await running.stop()).code, 0);
     }
