@@ -4,6 +4,7 @@ import { checkTls } from "../tls.ts";
 import { portLimits, withDefaults } from "../limits.ts";
 import { publicAddress } from "../public-address.ts";
 import { hostProblem } from "./host.ts";
+import { hostOf } from "./request-host.ts";
 import { requestPath } from "./safe-path.ts";
 import { versionReply } from "./version-reply.ts";
 
@@ -17,8 +18,9 @@ type Warn = NonNullable<ListenOptions["warn"]>;
  * answered at once. Every other request is held until the server hands over
  * its app (`open`) and is then served by it, as if it had come a moment
  * later; a start that fails answers them 503 (`refuse`). Only a plain GET of
- * exactly that path with a good Host header is answered early; anything the
- * app might treat otherwise (an upgrade, an odd Host) waits for the app.
+ * exactly that path with a host the app accepts (Host header, or HTTP/2's
+ * `:authority`, as the app's Host check reads them) is answered early;
+ * anything the app might treat otherwise (an upgrade, an odd Host) waits for it.
  */
 export interface EarlyListener {
   readonly listening: Listening;
@@ -41,7 +43,7 @@ const left = (request: Request) =>
 function asksForVersion(request: Request): boolean {
   return request.method === "GET" &&
     !request.headers.has("upgrade") &&
-    request.headers.has("host") && hostProblem(request.headers.get("host")) === undefined &&
+    hostProblem(hostOf(request)) === undefined &&
     requestPath(request.url).path === "/api/version";
 }
 
