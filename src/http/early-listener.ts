@@ -7,6 +7,7 @@ import { hostProblem } from "./host.ts";
 import { hostOf } from "./request-host.ts";
 import { requestPath } from "./safe-path.ts";
 import { versionReply } from "./version-reply.ts";
+import { HeldRequests } from "./held-requests.ts";
 
 type Fetch = ListenOptions["fetch"];
 type Warn = NonNullable<ListenOptions["warn"]>;
@@ -35,10 +36,6 @@ export interface EarlyListener {
 const unavailable = (why: string, headers: Record<string, string> = {}) =>
   new Response(`503 Service Unavailable: ${why}\n`, { status: 503, headers: { "Cache-Control": "no-store", ...headers } });
 
-/** Settles when the request's client has gone (its signal aborts), before or after it was answered. */
-const left = (request: Request) =>
-  new Promise<"left">((resolve) => request.signal.addEventListener("abort", () => resolve("left"), { once: true }));
-
 /** Whether the early listener may answer this request itself, the app being sure to answer it the same way. */
 function asksForVersion(request: Request): boolean {
   return request.method === "GET" &&
@@ -61,17 +58,12 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   let warn: Warn | undefined = logger && ((message, fields) => logger.warn(message, fields));
   let settle!: (app: Fetch | undefined) => void;
   const handed = new Promise<Fetch | undefined>((resolve) => settle = resolve);
-  let held = 0;
+  const held = new HeldRequests(limits.maxConnections);
   const hold = async (request: Request, env: unknown): Promise<Response> => {
-    held++;
-    try {
-      const served = await Promise.race([handed, left(request)]);
-      // A client that left gives its place back now, and the app never hears of it.
-      if (served === "left") return unavailable("the client left");
-      return served ? await served(request, env) : unavailable("d-back did not start");
-    } finally {
-      held--;
-    }
+    const served = await held.wait(request, handed);
+    // A client that left has given its place back; the app never hears of it.
+    if (served === "left") return unavailable("the client left");
+    return served ? await served(request, env) : unavailable("d-back did not start");
   };
   const listening = await runtime.listen({
     ...publicAddress(options),
@@ -80,7 +72,7 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
     fetch: (request, env) => {
       if (app) return app(request, env);
       if (asksForVersion(request)) return versionReply(version);
-      if (limits.maxConnections > 0 && held >= limits.maxConnections) return unavailable("d-back is starting", { "Retry-After": "1" });
+      if (!held.hasRoom()) return unavailable("d-back is starting", { "Retry-After": "1" });
       return hold(request, env);
     },
     warn: (message, fields) => warn?.(message, fields),
