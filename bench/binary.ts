@@ -36,14 +36,15 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * One start of `command` with `--port N` added: spawn, poll until
- * /api/version answers 200, stop. The suite times servers run from source
+ * One start of `command` with `--port N` added: spawn, poll until `urlPath`
+ * (/api/version) answers 200, stop. The suite times servers run from source
  * (and its ceiling servers) with it too.
  */
 export async function coldStart(
   [path, ...args]: [string, ...string[]],
   timeoutMs: number,
   env: Record<string, string> = {},
+  urlPath = "/api/version",
 ): Promise<number> {
   const port = await freePort();
   const started = performance.now();
@@ -56,7 +57,7 @@ export async function coldStart(
       if (exitCode !== undefined) throw new Error(`${path} exited with ${exitCode} before answering`);
       if (performance.now() - started > timeoutMs) throw new Error(`${path} did not answer within ${timeoutMs} ms`);
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/api/version`);
+        const response = await fetch(`http://127.0.0.1:${port}${urlPath}`);
         await response.arrayBuffer();
         if (response.status === 200) return performance.now() - started;
       } catch {

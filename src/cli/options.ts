@@ -233,7 +233,7 @@ export const settings = {
     value: "N",
     schema: wholeNumber(0, 1_000_000),
     default: String(defaultLimits.maxConnections),
-    help: "open viewers in total; more get HTTP 503 (0: no limit)",
+    help: "open viewers in total, and requests held while the command starts; more get HTTP 503 (0: no limit)",
   },
   "max-connections-per-ip": {
     env: "DBACK_MAX_CONNECTIONS_PER_IP",
