@@ -5,10 +5,10 @@ const LOOKS = 16;
  * The requests the command's early port holds while the server starts, at
  * most `max` at once (0: no bound). A client that hung up must not keep its
  * place, or hit-and-run requests would shut everyone out until the start. Its
- * request's signal says so, but is read only once the places are full: Deno
- * warns (once per process) when a request whose signal was read completes,
- * and sets the signal up on the first read, so a client gone is seen at the
- * second look. Each request that finds no room looks at the few held
+ * request's signal says so, but is read only once the places are full: one
+ * runtime warns (once per process) when a request whose signal was read
+ * completes, and sets the signal up on the first read, so a client gone is
+ * seen at the second look. Each request that finds no room looks at the few held
  * longest, so a flood of them goes round all the held ones in turn.
  */
 export class HeldRequests {
