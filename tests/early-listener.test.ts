@@ -133,6 +133,25 @@ describe("the command's early port", () => {
     assert.equal(await exited, 0);
   });
 
+  it("a stop as soon as the port answers, while the server may still be loading, answers the held requests 503 and exits 0", async () => {
+    await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const [cmd, args] = cliCommand(["--port", String(port)]);
+    const child = spawn(cmd, args, { env: { ...process.env, ...env() }, stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    const health = pending(rawRequest(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    await (await fetch(`${base}/api/version`)).body?.cancel(); // /health has come before this, and is held
+    assert.equal(health.settled, false);
+    process.kill(child.pid!, "SIGTERM"); // no waiting for Discord to be asked: the server may not exist yet
+    const answered = await health.answer as { status: number; body: string };
+    assert.equal(answered.status, 503);
+    assert.match(answered.body, /did not start/);
+    assert.equal(await exited, 0);
+  });
+
   it("holds no more requests than --max-connections; the next is told to retry", async () => {
     const { release } = await heldDiscord();
     const port = await freePort();
