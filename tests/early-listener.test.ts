@@ -114,27 +114,12 @@ describe("the command's early port", () => {
     assert.match(stderr, /^d-back: .*the token is wrong/m);
   });
 
-  it("a stop while starting answers the held requests 503 and exits 0", async () => {
+  /**
+   * SIGTERM while the command starts: once it waits for Discord (its server's handlers are in place), or as
+   * soon as the port answers (the server may still be loading). Either way the held request gets 503, exit 0.
+   */
+  async function stopWhileStarting(once: "discord asked" | "port answers"): Promise<void> {
     const { fake } = await heldDiscord();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const [cmd, args] = cliCommand(["--port", String(port)]);
-    const child = spawn(cmd, args, { env: { ...process.env, ...env() }, stdio: "ignore" });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-
-    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
-    const health = pending(fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() })));
-    // Discord has been asked, so the server is starting and its signal handlers are in place.
-    await until(() => fake.rest.holding > 0, "d-back to ask Discord");
-    process.kill(child.pid!, "SIGTERM");
-    const answered = await health.answer as { status: number; text: string };
-    assert.equal(answered.status, 503);
-    assert.match(answered.text, /did not start/);
-    assert.equal(await exited, 0);
-  });
-
-  it("a stop as soon as the port answers, while the server may still be loading, answers the held requests 503 and exits 0", async () => {
-    await heldDiscord();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const [cmd, args] = cliCommand(["--port", String(port)]);
@@ -145,12 +130,17 @@ describe("the command's early port", () => {
     const health = pending(rawRequest(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
     await (await fetch(`${base}/api/version`)).body?.cancel(); // /health has come before this, and is held
     assert.equal(health.settled, false);
-    process.kill(child.pid!, "SIGTERM"); // no waiting for Discord to be asked: the server may not exist yet
+    if (once === "discord asked") await until(() => fake.rest.holding > 0, "d-back to ask Discord");
+    process.kill(child.pid!, "SIGTERM");
     const answered = await health.answer as { status: number; body: string };
     assert.equal(answered.status, 503);
     assert.match(answered.body, /did not start/);
     assert.equal(await exited, 0);
-  });
+  }
+
+  it("a stop while starting answers the held requests 503 and exits 0", () => stopWhileStarting("discord asked"));
+
+  it("a stop while the server still loads does the same", () => stopWhileStarting("port answers"));
 
   it("holds no more requests than --max-connections; the next is told to retry", async () => {
     const { release } = await heldDiscord();
