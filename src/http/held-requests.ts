@@ -8,8 +8,8 @@ const LOOKS = 16;
  * request's signal says so, but is read only once the places are full: one
  * runtime warns (once per process) when a request whose signal was read
  * completes, and sets the signal up on the first read, so a client gone is
- * seen at the second look. Each request that finds no room looks at the few held
- * longest, so a flood of them goes round all the held ones in turn.
+ * seen at the second look. Each request that finds no room looks at the few
+ * held longest, so a flood of them goes round all the held ones in turn.
  */
 export class HeldRequests {
   /** Held requests, in the order they were last looked at, with how to let each go. */
