@@ -12,7 +12,7 @@ import { detectRuntime } from "./runtime/mod.ts";
 import { listenEarly } from "./http/early-listener.ts";
 import { AddressInUseError, ListenError } from "./runtime/types.ts";
 import { TlsError } from "./tls.ts";
-import { exitAfterSignal, underWatcher } from "./cli/exit.ts";
+import { exitAfterSignal, stopOnSignal, underWatcher } from "./cli/exit.ts";
 import { within } from "./within.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { DiscordFatalError } from "./sources/discord/fatal.ts";
@@ -83,10 +83,13 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   let bound;
   try {
     bound = await listenEarly(runtime, serverOptions, VERSION);
+    // A signal while the rest loads: what the port holds is told 503, and the command exits as a stop does.
+    const loaded = stopOnSignal(bound.refuse);
     // Not from mod.ts: the library's face also carries the mock world, which a server fed by others never loads.
     const { createServer } = await import("./create-server.ts");
     server = await createServer({ ...serverOptions, runtime, bound });
     // Before the `listening` line: a signal right after it must find the handlers in place.
+    loaded();
     onSignals(server, logger);
     await server.start();
   } catch (error) {

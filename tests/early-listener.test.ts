@@ -6,10 +6,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { cliCommand, runCommand, startCommand } from "./helpers/cli.ts";
+import { connect, type Socket } from "node:net";
 import { Client, sleep, until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { rawRequest } from "./helpers/http.ts";
+import { makeCertificate } from "./helpers/certificate.ts";
+import { curlGet, httpsGet } from "./helpers/https.ts";
 import { freePort } from "./helpers/redis.ts";
 import { VERSION } from "../src/version.ts";
 
@@ -111,7 +114,11 @@ describe("the command's early port", () => {
     assert.match(stderr, /^d-back: .*the token is wrong/m);
   });
 
-  it("a stop while starting answers the held requests 503 and exits 0", async () => {
+  /**
+   * SIGTERM while the command starts: once it waits for Discord (its server's handlers are in place), or as
+   * soon as the port answers (the server may still be loading). Either way the held request gets 503, exit 0.
+   */
+  async function stopWhileStarting(once: "discord asked" | "port answers"): Promise<void> {
     const { fake } = await heldDiscord();
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -120,15 +127,20 @@ describe("the command's early port", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
 
     assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
-    const health = pending(fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() })));
-    // Discord has been asked, so the server is starting and its signal handlers are in place.
-    await until(() => fake.rest.holding > 0, "d-back to ask Discord");
+    const health = pending(rawRequest(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    await (await fetch(`${base}/api/version`)).body?.cancel(); // /health has come before this, and is held
+    assert.equal(health.settled, false);
+    if (once === "discord asked") await until(() => fake.rest.holding > 0, "d-back to ask Discord");
     process.kill(child.pid!, "SIGTERM");
-    const answered = await health.answer as { status: number; text: string };
+    const answered = await health.answer as { status: number; body: string };
     assert.equal(answered.status, 503);
-    assert.match(answered.text, /did not start/);
+    assert.match(answered.body, /did not start/);
     assert.equal(await exited, 0);
-  });
+  }
+
+  it("a stop while starting answers the held requests 503 and exits 0", () => stopWhileStarting("discord asked"));
+
+  it("a stop while the server still loads does the same", () => stopWhileStarting("port answers"));
 
   it("holds no more requests than --max-connections; the next is told to retry", async () => {
     const { release } = await heldDiscord();
@@ -152,6 +164,81 @@ describe("the command's early port", () => {
     const running = await started;
     try {
       assert.equal((await first.answer).status, 200);
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
+  it("gives back the place of a held request whose client went away, and never serves it", async () => {
+    const { release } = await heldDiscord();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const started = startCommand(cliCommand(["--port", String(port), "--max-connections", "2"]), env());
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    const health = () => fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+    // Two clients take both places (a page and a viewer's upgrade: the next request is refused), then leave.
+    const sockets = [
+      "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ].map((request) => connect(port, "127.0.0.1", function (this: Socket) { this.write(request); }));
+    await until(() => sockets.every((s) => s.readyState === "open"), "both clients connected");
+    for (;;) {
+      const full = await health();
+      if (full.status === 503 && /starting/.test(full.text)) break; // both are held now
+      assert.fail(`a request was answered ${full.status} while both places should be taken`);
+    }
+    await Promise.all(sockets.map((s) => new Promise((resolve) => s.on("close", resolve).destroy())));
+
+    // Their places come back: a client retrying as told is soon held rather than refused until the start.
+    // (A refusal can come after a quicker answer on another connection: one still unanswered after two is held.)
+    const roundTrip = async () => await (await fetch(`${base}/api/version`)).body?.cancel();
+    let held: ReturnType<typeof pending> | undefined;
+    while (!held) {
+      const attempt = pending(health());
+      await roundTrip();
+      await roundTrip();
+      if (!attempt.settled) held = attempt;
+      else await sleep(50);
+    }
+    release();
+    const running = await started;
+    try {
+      assert.equal((await held.answer).status, 200);
+      assert.equal((await health()).status, 200, "the server is well after serving (or not) the ones that left");
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
+  it("answers /api/version over HTTPS while starting, to HTTP/1.1 and HTTP/2 clients alike", async () => {
+    const { release } = await heldDiscord();
+    const cert = makeCertificate();
+    const port = await freePort();
+    const url = `https://localhost:${port}/api/version`;
+    const started = startCommand(cliCommand(["--port", String(port), "--tls-cert", cert.certFile, "--tls-key", cert.keyFile]), env());
+
+    for (;;) {
+      const first = await httpsGet(url, cert.cert).catch(() => undefined);
+      if (!first) {
+        await sleep(10); // not bound yet
+        continue;
+      }
+      assert.equal(first.status, 200);
+      assert.equal(first.headers["content-type"], "application/json");
+      assert.deepEqual(JSON.parse(first.body), { version: VERSION });
+      break;
+    }
+    // curl offers HTTP/2, which Deno speaks over TLS: the host is the `:authority`, there is no Host header.
+    await until(() => fake!.rest.holding > 0, "d-back to ask Discord"); // and wait for its answer: still starting
+    const early = await curlGet(url, cert.certFile);
+    assert.equal(early.status, 200, early.error);
+
+    release();
+    const running = await started;
+    try {
+      assert.deepEqual(await curlGet(url, cert.certFile), early, "the started server answers the same way");
     } finally {
       assert.equal((await running.stop()).code, 0);
     }

@@ -4,8 +4,10 @@ import { checkTls } from "../tls.ts";
 import { portLimits, withDefaults } from "../limits.ts";
 import { publicAddress } from "../public-address.ts";
 import { hostProblem } from "./host.ts";
+import { hostOf } from "./request-host.ts";
 import { requestPath } from "./safe-path.ts";
 import { versionReply } from "./version-reply.ts";
+import { HeldRequests } from "./held-requests.ts";
 
 type Fetch = ListenOptions["fetch"];
 type Warn = NonNullable<ListenOptions["warn"]>;
@@ -17,8 +19,9 @@ type Warn = NonNullable<ListenOptions["warn"]>;
  * answered at once. Every other request is held until the server hands over
  * its app (`open`) and is then served by it, as if it had come a moment
  * later; a start that fails answers them 503 (`refuse`). Only a plain GET of
- * exactly that path with a good Host header is answered early; anything the
- * app might treat otherwise (an upgrade, an odd Host) waits for the app.
+ * exactly that path with a host the app accepts (Host header, or HTTP/2's
+ * `:authority`, as the app's Host check reads them) is answered early;
+ * anything the app might treat otherwise (an upgrade, an odd Host) waits for it.
  */
 export interface EarlyListener {
   readonly listening: Listening;
@@ -37,7 +40,7 @@ const unavailable = (why: string, headers: Record<string, string> = {}) =>
 function asksForVersion(request: Request): boolean {
   return request.method === "GET" &&
     !request.headers.has("upgrade") &&
-    request.headers.has("host") && hostProblem(request.headers.get("host")) === undefined &&
+    hostProblem(hostOf(request)) === undefined &&
     requestPath(request.url).path === "/api/version";
 }
 
@@ -55,15 +58,12 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   let warn: Warn | undefined = logger && ((message, fields) => logger.warn(message, fields));
   let settle!: (app: Fetch | undefined) => void;
   const handed = new Promise<Fetch | undefined>((resolve) => settle = resolve);
-  let held = 0;
+  const held = new HeldRequests(limits.maxConnections);
   const hold = async (request: Request, env: unknown): Promise<Response> => {
-    held++;
-    try {
-      const served = await handed;
-      return served ? await served(request, env) : unavailable("d-back did not start");
-    } finally {
-      held--;
-    }
+    const served = await held.wait(request, handed);
+    // A client that left has given its place back; the app never hears of it.
+    if (served === "left") return unavailable("the client left");
+    return served ? await served(request, env) : unavailable("d-back did not start");
   };
   const listening = await runtime.listen({
     ...publicAddress(options),
@@ -72,7 +72,7 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
     fetch: (request, env) => {
       if (app) return app(request, env);
       if (asksForVersion(request)) return versionReply(version);
-      if (limits.maxConnections > 0 && held >= limits.maxConnections) return unavailable("d-back is starting", { "Retry-After": "1" });
+      if (!held.hasRoom()) return unavailable("d-back is starting", { "Retry-After": "1" });
       return hold(request, env);
     },
     warn: (message, fields) => warn?.(message, fields),

@@ -9,11 +9,14 @@ import type { Context } from "hono";
  * builds a relative URL). User info in the authority (`u@h`) is kept, so a
  * Host check refuses it as it would in a Host header.
  */
-export function requestHost(c: Context): string {
-  const header = c.req.header("host");
-  if (header !== undefined) return header;
-  if (!URL.canParse(c.req.url)) return "";
-  const url = new URL(c.req.url);
+export function hostOf(request: Request): string {
+  const header = request.headers.get("host");
+  if (header !== null) return header;
+  if (!URL.canParse(request.url)) return "";
+  const url = new URL(request.url);
   const user = url.username || url.password ? `${url.username}${url.password ? `:${url.password}` : ""}@` : "";
   return `${user}${url.host}`;
 }
+
+/** `hostOf` the request a handler serves. */
+export const requestHost = (c: Context): string => hostOf(c.req.raw);
