@@ -22,18 +22,24 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** A fake Discord whose REST answers wait until `release()`, so d-back's start stays under way. */
-async function heldDiscord(): Promise<{ fake: FakeGateway; release: () => void }> {
+/**
+ * A fake Discord whose REST answers wait until `release()`, so d-back's start
+ * stays under way, and a free port for d-back (`base` is its URL).
+ */
+async function heldDiscord(): Promise<{ fake: FakeGateway; release: () => void; port: number; base: string }> {
   fake = await FakeGateway.start({ token: BOT_TOKEN });
   fake.addGuild(pixelTown());
   fake.rest.holdAll = true;
   const held = fake;
+  const port = await freePort();
   return {
     fake,
     release: () => {
       held.rest.holdAll = false;
       held.rest.releaseHeld();
     },
+    port,
+    base: `http://127.0.0.1:${port}`,
   };
 }
 
@@ -58,9 +64,7 @@ function pending(answer: Promise<{ status: number }>) {
 
 describe("the command's early port", () => {
   it("answers /api/version while the server is still starting, and serves what it held once started", async () => {
-    const { release } = await heldDiscord();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    const { release, port, base } = await heldDiscord();
     const started = startCommand(cliCommand(["--port", String(port)]), env());
 
     const version = await firstAnswer(`${base}/api/version`);
@@ -94,9 +98,7 @@ describe("the command's early port", () => {
   });
 
   it("a start that fails answers the held requests 503 and exits as it did before", async () => {
-    const { release } = await heldDiscord();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    const { release, port, base } = await heldDiscord();
     const finished = runCommand(cliCommand(["--port", String(port)]), env(BOT_TOKEN.replace("abc", "xyz")));
 
     assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
@@ -119,9 +121,7 @@ describe("the command's early port", () => {
    * soon as the port answers (the server may still be loading). Either way the held request gets 503, exit 0.
    */
   async function stopWhileStarting(once: "discord asked" | "port answers"): Promise<void> {
-    const { fake } = await heldDiscord();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    const { fake, port, base } = await heldDiscord();
     const [cmd, args] = cliCommand(["--port", String(port)]);
     const child = spawn(cmd, args, { env: { ...process.env, ...env() }, stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -143,9 +143,7 @@ describe("the command's early port", () => {
   it("a stop while the server still loads does the same", () => stopWhileStarting("port answers"));
 
   it("holds no more requests than --max-connections; the next is told to retry", async () => {
-    const { release } = await heldDiscord();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    const { release, port, base } = await heldDiscord();
     const started = startCommand(cliCommand(["--port", String(port), "--max-connections", "1"]), env());
 
     assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
@@ -170,9 +168,7 @@ describe("the command's early port", () => {
   });
 
   it("gives back the place of a held request whose client went away, and never serves it", async () => {
-    const { release } = await heldDiscord();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
+    const { release, port, base } = await heldDiscord();
     const started = startCommand(cliCommand(["--port", String(port), "--max-connections", "2"]), env());
     assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
     const health = () => fetch(`${base}/health`).then(async (r) => ({ status: r.status, text: await r.text() }));
@@ -213,9 +209,8 @@ describe("the command's early port", () => {
   });
 
   it("answers /api/version over HTTPS while starting, to HTTP/1.1 and HTTP/2 clients alike", async () => {
-    const { release } = await heldDiscord();
+    const { release, port } = await heldDiscord();
     const cert = makeCertificate();
-    const port = await freePort();
     const url = `https://localhost:${port}/api/version`;
     const started = startCommand(cliCommand(["--port", String(port), "--tls-cert", cert.certFile, "--tls-key", cert.keyFile]), env());
 
