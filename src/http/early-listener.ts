@@ -59,6 +59,7 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   let settle!: (app: Fetch | undefined) => void;
   const handed = new Promise<Fetch | undefined>((resolve) => settle = resolve);
   const held = new HeldRequests(limits.maxConnections);
+  let refusing: Promise<void> | undefined;
   const hold = async (request: Request, env: unknown): Promise<Response> => {
     const served = await held.wait(request, handed);
     // A client that left has given its place back; the app never hears of it.
@@ -86,10 +87,11 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
       settle(fetch);
       return listening;
     },
-    async refuse() {
-      if (app) return;
+    refuse() {
+      if (app) return Promise.resolve();
       settle(undefined);
-      await listening.close(1000);
+      // Closed once: a signal and a failed start may both ask.
+      return refusing ??= listening.close(1000);
     },
   };
 }
