@@ -63,6 +63,14 @@ function pending(answer: Promise<{ status: number }>) {
 }
 
 describe("the command's early port", () => {
+  it("is told of in --help: what is answered, what waits, and how many", async () => {
+    const { code, stdout } = await runCommand(cliCommand(["--help"]));
+    assert.equal(code, 0);
+    const text = stdout.replace(/\s+/g, " ");
+    assert.match(text, /GET \/api\/version is answered at once and every other request waits, at most --max-connections of them/);
+    assert.match(text, /one more gets 503 with Retry-After: 1/);
+  });
+
   it("answers /api/version while the server is still starting, and serves what it held once started", async () => {
     const { release, port, base } = await heldDiscord();
     const started = startCommand(cliCommand(["--port", String(port)]), env());
