@@ -3,13 +3,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import pkg from "../package.json" with { type: "json" };
 import { runCommand } from "./helpers/cli.ts";
+import { until } from "./helpers/client.ts";
+import { freePort } from "./helpers/redis.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -24,8 +26,8 @@ interface Group {
 }
 
 /** Starts a command in its own process group (as a terminal runs it) and waits for d-back's listening URL. */
-function startGroup(cmd: string, args: string[]): Group {
-  const child = spawn(cmd, args, { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+function startGroup(cmd: string, args: string[], cwd = root): Group {
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
   let output = "";
   let found: (url: string) => void;
   const url = new Promise<string>((resolve) => found = resolve);
@@ -77,6 +79,30 @@ describe("start commands", () => {
     assert.match(task.log(), / INFO stopped/);
     assert.doesNotMatch(task.log(), /second signal|Restarting on file change/);
     assert.ok(await gone(url));
+  });
+
+  it("deno task dev: a changed source file restarts the server, which serves again on the same port", async () => {
+    // A copy of what the task runs, so the test edits no file of the checkout.
+    const dir = mkdtempSync(join(tmpdir(), "dback-dev-"));
+    try {
+      for (const name of ["deno.json", "package.json", "package-lock.json"]) copyFileSync(join(root, name), join(dir, name));
+      cpSync(join(root, "src"), join(dir, "src"), { recursive: true });
+      cpSync(join(root, "scripts"), join(dir, "scripts"), { recursive: true });
+      symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+      const port = await freePort();
+      const task = startGroup(bin("deno"), ["task", "dev", "--", "--port", String(port)], dir);
+      const url = await task.url;
+      const version = join(dir, "src", "version.ts");
+      writeFileSync(version, readFileSync(version, "utf8") + "\n// changed\n");
+      await until(() => task.log().split(" listening url=").length === 3, "a second listening line", 20_000);
+      assert.deepEqual(await (await fetch(url + "/api/version")).json(), { version: pkg.version });
+      assert.equal((await fetch(url + "/health")).status, 200);
+      task.signal("SIGINT");
+      assert.equal(await task.exited, 130, task.log());
+      assert.ok(await gone(url));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("npm start: SIGTERM to npm alone (as a process manager sends it) stops the server too", async () => {

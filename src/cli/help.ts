@@ -24,5 +24,11 @@ ${rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`).join("\n")}
 A flag wins over its environment variable, which wins over the config file
 (--config), which wins over the default. Open d-zone with
 ?socketURL=ws://HOST:PORT to point it at this server.
+
+The port is bound first: until the server has started (its "listening" line),
+GET /api/version is answered at once and every other request waits, at most
+--max-connections of them (one more gets 503 with Retry-After: 1); a start
+that fails or is stopped answers them 503. SIGINT or SIGTERM stops d-back
+gracefully, exit code 0 (README: Readiness, Shutdown).
 `;
 }

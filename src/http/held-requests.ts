@@ -6,9 +6,9 @@ const LOOKS = 16;
  * most `max` at once (0: no bound). A client that hung up must not keep its
  * place, or hit-and-run requests would shut everyone out until the start. Its
  * request's signal says so, but is read only once the places are full: one
- * runtime warns (once per process) when a request whose signal was read
- * completes, and sets the signal up on the first read, so a client gone is
- * seen at the second look. Each request that finds no room looks at the few
+ * runtime sets the signal up on the first read, so a client gone is seen at
+ * the second look (and in its legacy mode, which deno.json turns off, it would
+ * write a warning among the log lines when such a request completes). Each request that finds no room looks at the few
  * held longest, so a flood of them goes round all the held ones in turn.
  */
 export class HeldRequests {
