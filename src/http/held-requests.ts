@@ -8,8 +8,9 @@ const LOOKS = 16;
  * request's signal says so, but is read only once the places are full: one
  * runtime sets the signal up on the first read, so a client gone is seen at
  * the second look (and in its legacy mode, which deno.json turns off, it would
- * write a warning among the log lines when such a request completes). Each request that finds no room looks at the few
- * held longest, so a flood of them goes round all the held ones in turn.
+ * write a warning among the log lines when such a request completes). Each
+ * request that finds no room looks at the few held longest, so a flood of
+ * them goes round all the held ones in turn.
  */
 export class HeldRequests {
   /** Held requests, in the order they were last looked at, with how to let each go. */
