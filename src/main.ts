@@ -12,7 +12,7 @@ import { detectRuntime } from "./runtime/mod.ts";
 import { listenEarly } from "./http/early-listener.ts";
 import { AddressInUseError, ListenError } from "./runtime/types.ts";
 import { TlsError } from "./tls.ts";
-import { exitAfterSignal, stopOnSignal, underWatcher } from "./cli/exit.ts";
+import { exitAfterSignal, underWatcher } from "./cli/exit.ts";
 import { within } from "./within.ts";
 import type { StaticRoot } from "./http/static.ts";
 import { DiscordFatalError } from "./sources/discord/fatal.ts";
@@ -45,11 +45,11 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   const token = s["ingest-token"];
   const botToken = s["discord-token"];
   const [cert, key] = [s["tls-cert"], s["tls-key"]];
-  let server!: Server;
+  let server: Server | undefined;
   // A session Discord ends for good (token reset, intents switched off) stops d-back like a refused start.
   const fatal = (error: DiscordFatalError) => {
     console.error(`d-back: ${error.message}`);
-    within(server.stop(), 3000).finally(() => process.exit(2));
+    within(server?.stop() ?? Promise.resolve(), 3000).finally(() => process.exit(2));
   };
   const serverOptions: ServerOptions = {
     port: s.port,
@@ -83,14 +83,12 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
   let bound;
   try {
     bound = await listenEarly(runtime, serverOptions, VERSION);
-    // A signal while the rest loads: what the port holds is told 503, and the command exits as a stop does.
-    const loaded = stopOnSignal(bound.refuse);
+    const early = bound;
+    // From here a signal stops gracefully: the server once it is made, before that the early port (503 to what it holds).
+    onSignals(logger, () => server ?? { stop: () => early.refuse(), viewers: 0 });
     // Not from mod.ts: the library's face also carries the mock world, which a server fed by others never loads.
     const { createServer } = await import("./create-server.ts");
     server = await createServer({ ...serverOptions, runtime, bound });
-    // Before the `listening` line: a signal right after it must find the handlers in place.
-    loaded();
-    onSignals(server, logger);
     await server.start();
   } catch (error) {
     await bound?.refuse();
@@ -125,10 +123,11 @@ const killedBy = { SIGINT: 130, SIGTERM: 143 } as const;
 const ECHO_MS = 500;
 
 /**
- * The first SIGINT or SIGTERM stops the server gracefully (`Server.stop`)
- * and exits 0; a second one, while that is under way, exits at once.
+ * The first SIGINT or SIGTERM stops what `target` gives gracefully (the
+ * server, or the early port while the server loads) and exits 0; a second
+ * one, while that is under way, exits at once.
  */
-function onSignals(server: Server, logger: Logger): void {
+function onSignals(logger: Logger, target: () => Pick<Server, "stop" | "viewers">): void {
   let stopping = false;
   let firstAt = 0;
   let firstSignal: keyof typeof killedBy | undefined;
@@ -143,13 +142,14 @@ function onSignals(server: Server, logger: Logger): void {
     stopping = true;
     firstAt = Date.now();
     firstSignal = signal;
-    logger.info("shutting down", { signal, connections: server.viewers });
+    const what = target();
+    logger.info("shutting down", { signal, connections: what.viewers });
     // Server.stop bounds its own wait; this is the net under it.
     setTimeout(() => {
       logger.error("shutdown is taking too long, exiting");
       process.exit(1);
     }, 10_000);
-    server.stop().then(
+    what.stop().then(
       () => {
         logger.info("stopped");
         exitAfterSignal(signal, 0);

@@ -25,16 +25,3 @@ export function exitAfterSignal(signal: StopSignal, code: number): void {
   process.exit(code);
 }
 
-/**
- * Until the returned function is called (when the server's own handlers take
- * over), the first SIGINT or SIGTERM runs `stop` and exits 0, as a stop does;
- * a second one ends the process at once.
- */
-export function stopOnSignal(stop: () => Promise<void>): () => void {
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
-    const handler = () => void stop().finally(() => exitAfterSignal(signal, 0));
-    process.once(signal, handler);
-    return () => void process.off(signal, handler);
-  });
-  return () => handlers.forEach((off) => off());
-}
