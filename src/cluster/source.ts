@@ -72,6 +72,23 @@ export class ClusterSource implements DataSource {
     return this.#cluster.ready() && (this.#local?.ready?.() ?? true);
   }
 
+  /**
+   * The cluster and this instance's own source, each as a source of its own,
+   * so the operator page and /metrics show the cluster's fields (connected,
+   * synced, …) instead of one nested object they cannot read.
+   */
+  get parts(): readonly DataSource[] {
+    const cluster = this.#cluster;
+    const face: DataSource = {
+      name: "cluster",
+      servers: () => this.servers(),
+      users: (guildId) => this.users(guildId),
+      ready: () => cluster.ready(),
+      status: () => cluster.status(),
+    };
+    return this.#local ? [face, this.#local] : [face];
+  }
+
   status(): Record<string, unknown> {
     return { cluster: this.#cluster.status(), ...(this.#local?.status ? { [this.#local.name]: this.#local.status() } : {}) };
   }
