@@ -42,7 +42,7 @@ describe("three instances behind nginx (the README's example)", { timeout: 60_00
   before(async () => {
     redis = await RedisServer.start();
     site = makeDzoneFolder();
-    instances = await startInstances(3, redis.url, ["--trust-proxy", "127.0.0.1", "--static-dir", site.site]);
+    instances = await startInstances(3, redis.url, ["--trust-proxy", "127.0.0.1", "--max-connections-per-ip", "0", "--static-dir", site.site]);
     const port = await freePort();
     proxy = `http://127.0.0.1:${port}`;
     dir = mkdtempSync(join(tmpdir(), "dback-nginx-"));
