@@ -44,7 +44,7 @@ export class BunContext extends WSContext<BunSocket> implements Beating {
   /** This socket's own frame limit, when lower than the server's `maxPayloadLength`. */
   readonly maxFrameBytes: number | undefined;
   #shared: BunShared;
-  /** Released when Bun is done with the connection (`gone`); `GONE` once it is (one field for both: see the class's note). */
+  /** Released when Bun is done with the connection (`closed`); `GONE` once it is (one field for both: see the class's note). */
   #held: Held | undefined;
   // The heartbeat's times, kept here rather than in maps keyed by socket.
   heardAt = 0;
