@@ -217,3 +217,22 @@ describe("metrics of an instance in a cluster", { timeout: 30_000 }, () => {
     }
   });
 });
+
+describe("event-loop lag read by Prometheus and by the operator page", () => {
+  it("a stall shows in /metrics even when the operator page polled /api/overview in between", async () => {
+    const server = await startServer({ mock: true, admin: { port: 0 } });
+    try {
+      await fetch(server.adminUrl + "/metrics").then((r) => r.text()); // a first scrape: the window starts here
+      // Stall this process's event loop (the server's too) for 600 ms, then let the lag timer notice.
+      const until = performance.now() + 600;
+      while (performance.now() < until) { /* busy */ }
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const page = await (await fetch(server.adminUrl + "/api/overview")).json();
+      assert.ok(page.eventLoopLag >= 0.3, `the page saw ${page.eventLoopLag} s`);
+      const scraped = value(parse(await (await fetch(server.adminUrl + "/metrics")).text()), "dback_event_loop_lag_seconds");
+      assert.ok(scraped >= 0.3, `Prometheus saw ${scraped} s after the page had read the lag`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
