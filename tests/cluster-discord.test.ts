@@ -65,5 +65,10 @@ describe("the Discord gateway in a cluster", { timeout: 60_000 }, () => {
     fake.presence(pixelTown().id, ALICE, "idle");
     await until(() => survivor.frames.some((f) => f.type === "presence" && f.data.uid === ALICE && f.data.status === "idle"), "idle on the survivor");
     assert.ok(survivor.isOpen);
+
+    // A graceful stop of the holder gives the lease back as a matter of course: no warning.
+    assert.equal((await other.stop("SIGTERM")).code, 0);
+    assert.match(other.log(), /INFO lease released lease=gateway/);
+    assert.doesNotMatch(other.log(), /WARN lease lost/);
   });
 });

@@ -1,6 +1,9 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.ts";
 
+/** Why a holder steps down when its instance stops: the one reason that is no warning. */
+const SHUTTING_DOWN = "shutting down";
+
 /**
  * ARGV: prefix, name, holder, ttl ms. Takes the lease when nobody holds it:
  * the fencing counter goes up by one and the lease key says who holds it
@@ -97,7 +100,9 @@ export class Lease {
     const stepDown = (why: string) => {
       clearTimeout(expiry);
       if (!held) return;
-      this.#log.warn("lease lost", { lease: this.name, token: held.token, why });
+      // Giving it back on a graceful stop is routine; anything else is worth a warning.
+      if (why === SHUTTING_DOWN) this.#log.info("lease released", { lease: this.name, token: held.token });
+      else this.#log.warn("lease lost", { lease: this.name, token: held.token, why });
       held = undefined;
       const stop = stopTask;
       stopTask = undefined;
@@ -135,7 +140,7 @@ export class Lease {
       ended = true;
       clearTimeout(timer);
       const wasHeld = held ? value() : undefined;
-      stepDown("shutting down");
+      stepDown(SHUTTING_DOWN);
       if (wasHeld) await this.#redis.dbackRenew(this.#prefix, this.name, wasHeld, 0).catch(() => {});
     };
   }
