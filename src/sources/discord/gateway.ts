@@ -48,11 +48,23 @@ export class GatewaySession {
   #fatal = false;
   /** Payloads the library could not have taken (gateway-guard.ts), logged once per kind per interval. */
   #malformed: RepeatedLines;
+  /** Discord's 429s, which the REST client waits out by itself: without a line the admin would see a silent start. */
+  #rateLimited: RepeatedLines;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#malformed = new RepeatedLines(options.log, "warn", "discord gateway payload dropped", undefined, "event");
-    this.rest = new REST({ ...splitApiBase(options.apiBase), timeout: 10_000 }).setToken(options.token);
+    this.#rateLimited = new RepeatedLines(options.log, "warn", "discord rate limits d-back, waiting", undefined, "route");
+    this.rest = new REST({
+      ...splitApiBase(options.apiBase),
+      timeout: 10_000,
+      // Called for every limit the client meets; it only reports it (false: wait it out, as before).
+      rejectOnRateLimit: (limit) => {
+        const route = `${limit.method.toUpperCase()} ${limit.route}`;
+        this.#rateLimited.note(route, { retryAfter: Math.round(limit.retryAfter / 100) / 10, global: limit.global });
+        return false;
+      },
+    }).setToken(options.token);
     this.#manager = new WebSocketManager({
       token: options.token,
       intents: INTENTS,
@@ -128,6 +140,7 @@ export class GatewaySession {
 
   async close(): Promise<void> {
     this.#malformed.close();
+    this.#rateLimited.close();
     if (this.#state === "closed" && this.#fatal) return;
     this.#state = "closed";
     await Promise.resolve(this.#manager.destroy({ reason: "d-back is stopping" })).catch(() => {});

@@ -1,0 +1,41 @@
+// What a Discord server admin sees on the terminal when running d-back with a bot token goes less than well.
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { runCli, startCli } from "./helpers/cli.ts";
+import { until } from "./helpers/client.ts";
+import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
+import { FakeGateway } from "./helpers/fake-gateway.ts";
+
+let fake: FakeGateway | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const env = () => ({ DBACK_DISCORD_TOKEN: BOT_TOKEN, DBACK_DISCORD_API_BASE: fake!.apiBase });
+const assertNoToken = (text: string) => {
+  for (const part of BOT_TOKEN.split(".")) assert.ok(!text.includes(part), "the token (or a part of it) was printed");
+};
+
+describe("a Discord server admin", () => {
+  it("is told when Discord rate limits d-back at start (429), instead of a silent wait, and the guilds still come", async () => {
+    fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    let refused = 0;
+    const port = fake.ws.port;
+    fake.rest.route("GET", "/gateway/bot", () =>
+      refused++ < 1
+        ? { status: 429, body: { message: "You are being rate limited.", retry_after: 1, global: false }, headers: { "Retry-After": "1" } }
+        : { body: { url: `ws://127.0.0.1:${port}`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 1, max_concurrency: 1 } } });
+    const running = await startCli([], env());
+    try {
+      await until(() => /discord guilds loaded guilds=1/.test(running.log()), "the guild to load");
+    } finally {
+      await running.stop();
+    }
+    const line = running.log().split("\n").find((l) => /rate limit/i.test(l));
+    assert.ok(line, `no line about the rate limit in:\n${running.log()}`);
+    assert.match(line, /WARN .*gateway\/bot.*retryAfter=1/);
+    assertNoToken(running.log());
+  });
+});
