@@ -5,6 +5,7 @@ import { runCli, startCli } from "./helpers/cli.ts";
 import { until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
+import { inviteUrl } from "../src/sources/discord/invite.ts";
 
 let fake: FakeGateway | undefined;
 afterEach(async () => {
@@ -18,6 +19,17 @@ const assertNoToken = (text: string) => {
 };
 
 describe("a Discord server admin", () => {
+  it("learns from --help where the token comes from, which intents to switch on, how to invite the bot, and the exit codes", async () => {
+    const { code, stdout } = await runCli(["--help"]);
+    assert.equal(code, 0);
+    assert.match(stdout, /https:\/\/discord\.com\/developers\/applications/);
+    assert.match(stdout, /Reset Token/);
+    for (const intent of ["Presence Intent", "Server Members Intent", "Message Content Intent"]) assert.ok(stdout.includes(intent), intent);
+    assert.ok(stdout.includes(inviteUrl("APPLICATION_ID")), "the invite URL");
+    assert.match(stdout, /DBACK_DISCORD_TOKEN='[^']+' d-back/);
+    assert.match(stdout, /Exit codes: 0 .*\n?.* 1 .*\n?.* 2 /);
+  });
+
   it("is told when Discord rate limits d-back at start (429), instead of a silent wait, and the guilds still come", async () => {
     fake = await FakeGateway.start({ token: BOT_TOKEN });
     fake.addGuild(pixelTown());
