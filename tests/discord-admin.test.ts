@@ -30,6 +30,17 @@ describe("a Discord server admin", () => {
     assert.match(stdout, /Exit codes: 0 .*\n?.* 1 .*\n?.* 2 /);
   });
 
+  it("is told, when no token reached d-back (unset, empty, not exported), that the mock world is what the page shows", async () => {
+    for (const env of [{}, { DBACK_DISCORD_TOKEN: "" }] as Record<string, string>[]) {
+      const running = await startCli([], env);
+      await running.stop();
+      assert.match(running.log(), /INFO no Discord bot token \(DBACK_DISCORD_TOKEN\): serving the mock world/);
+    }
+    const mock = await startCli(["--mock"]);
+    await mock.stop();
+    assert.doesNotMatch(mock.log(), /no Discord bot token/, "--mock asked for it");
+  });
+
   it("is told when Discord rate limits d-back at start (429), instead of a silent wait, and the guilds still come", async () => {
     fake = await FakeGateway.start({ token: BOT_TOKEN });
     fake.addGuild(pixelTown());
