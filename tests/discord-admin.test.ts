@@ -6,6 +6,7 @@ import { until } from "./helpers/client.ts";
 import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { inviteUrl } from "../src/sources/discord/invite.ts";
+import { configFolder } from "./helpers/config.ts";
 
 let fake: FakeGateway | undefined;
 afterEach(async () => {
@@ -39,6 +40,24 @@ describe("a Discord server admin", () => {
     const mock = await startCli(["--mock"]);
     await mock.stop();
     assert.doesNotMatch(mock.log(), /no Discord bot token/, "--mock asked for it");
+  });
+
+  it("is told which guilds of discord.only the bot is not in (a typo, or not invited), not left with an empty page", async () => {
+    fake = await FakeGateway.start({ token: BOT_TOKEN });
+    fake.addGuild(pixelTown());
+    const folder = configFolder();
+    const file = folder.write("d-back.json", { discord: { only: ["100000000000000009", "100000000000000001", "100000000000000008"] } });
+    const running = await startCli(["--config", file], env());
+    try {
+      await until(() => /discord guilds loaded guilds=1/.test(running.log()), "the listed guild to load");
+    } finally {
+      await running.stop();
+      folder.remove();
+    }
+    const lines = running.log().split("\n").filter((l) => l.includes("not in"));
+    assert.equal(lines.length, 1, running.log());
+    assert.match(lines[0]!, /WARN .*discord\.only.* guilds=100000000000000009,100000000000000008 /);
+    assert.ok(lines[0]!.includes(inviteUrl("900000000000000001")), "how to add it");
   });
 
   it("is told when Discord rate limits d-back at start (429), instead of a silent wait, and the guilds still come", async () => {

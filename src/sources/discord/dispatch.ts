@@ -68,6 +68,14 @@ const handlers: Record<string, Handler> = {
       source.inviteLogged = true;
       source.log.info("the bot is in no guild yet: open this URL to add it to one", { url: inviteUrl(ready.application.id) });
     }
+    // An allow-list naming guilds the bot is not in (a typo, or never invited) would otherwise just show less, or nothing.
+    const absent = again ? [] : (source.settings.only ?? []).filter((id) => !ready.guilds.some((g) => g.id === id));
+    if (absent.length) {
+      source.log.warn("discord.only in the config file names guilds the bot is not in: check the ids, or add the bot with the URL", {
+        guilds: absent.join(","),
+        url: inviteUrl(ready.application.id),
+      });
+    }
     source.publishAll();
   },
 
