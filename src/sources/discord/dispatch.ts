@@ -151,8 +151,12 @@ const handlers: Record<string, Handler> = {
       source.expected.delete(g.id);
       return;
     }
-    source.log.info("discord guild left", { guild: g.id });
+    const name = source.rosters.get(g.id)?.name;
+    source.log.info("discord guild left", { guild: g.id, ...(name !== undefined ? { name } : {}) });
     source.drop(g.id);
+    if (source.rosters.size === 0 && source.applicationId && !source.settings.only) {
+      source.log.info("the bot is in no guild now: open this URL to add it to one", { url: inviteUrl(source.applicationId) });
+    }
   },
 
   GUILD_MEMBER_ADD(source, d) {
