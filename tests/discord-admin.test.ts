@@ -60,18 +60,23 @@ describe("a Discord server admin", () => {
     assert.ok(lines[0]!.includes(inviteUrl("900000000000000001")), "how to add it");
   });
 
-  it("is told, by name, when the bot is removed from a guild, and how to add it again once it is in none", async () => {
+  it("is told, by name, when the bot is added to or removed from a guild, and how to add it again once it is in none", async () => {
     fake = await FakeGateway.start({ token: BOT_TOKEN });
     fake.addGuild(pixelTown());
     const running = await startCli([], env());
     try {
       await until(() => /discord guilds loaded guilds=1/.test(running.log()), "the guild to load");
+      fake.join({ id: "100000000000000005", name: "Late Joiners" });
+      await until(() => /discord guild joined/.test(running.log()), "the join");
+      fake.leave("100000000000000005");
       fake.leave("100000000000000001");
       await until(() => /discord guild left/.test(running.log()), "the leave");
       await until(() => /in no guild now/.test(running.log()), "the invite line");
     } finally {
       await running.stop();
     }
+    assert.match(running.log(), /INFO discord guild joined guild=100000000000000005 name="Late Joiners"/);
+    assert.equal(running.log().match(/guild joined/g)!.length, 1, "the guilds READY named are not 'joined'");
     assert.match(running.log(), /INFO discord guild left guild=100000000000000001 name="Pixel Town"/);
     const line = running.log().split("\n").find((l) => l.includes("in no guild now"))!;
     assert.ok(line.includes(inviteUrl("900000000000000001")), line);

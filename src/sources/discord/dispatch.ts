@@ -82,7 +82,8 @@ const handlers: Record<string, Handler> = {
   GUILD_CREATE(source, d) {
     const g = read(source, S.GuildCreate, d, "GUILD_CREATE");
     if (g.unavailable || !source.allowed(g.id)) return;
-    source.expected.delete(g.id);
+    // Not one READY named, nor one shown: the bot was just added to it.
+    if (!source.expected.delete(g.id) && !source.rosters.has(g.id)) source.log.info("discord guild joined", { guild: g.id, name: g.name });
     // A large guild's GUILD_CREATE carries only some members: ask for all, and settle when they are in.
     const large = g.large === true || (g.member_count !== undefined && g.member_count > g.members.length);
     const known = source.rosters.get(g.id);
