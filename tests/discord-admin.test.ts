@@ -31,6 +31,25 @@ describe("a Discord server admin", () => {
     assert.match(stdout, /Exit codes: 0 .*\n?.* 1 .*\n?.* 2 /);
   });
 
+  it("is told what is wrong with a token pasted with a slip, in one line that never repeats it", async () => {
+    const slips: [string, RegExp][] = [
+      [`Bot ${BOT_TOKEN}`, /leave out the "Bot " in front/],
+      [`'${BOT_TOKEN}'`, /leave out the quotes/],
+      [`${BOT_TOKEN}\r`, /a space or a line break/],
+      ["f3a9c1d2e4b5a6978877665544332211", /no dots \(the client secret/],
+    ];
+    for (const [value, hint] of slips) {
+      const { code, stdout, stderr } = await runCli(["--port", "0"], { DBACK_DISCORD_TOKEN: value });
+      assert.equal(code, 2);
+      const lines = stderr.trim().split("\n");
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0]!, /^d-back: DBACK_DISCORD_TOKEN \(--discord-token\) must be a bot token/);
+      assert.match(lines[0]!, hint);
+      assertNoToken(stdout + stderr);
+      assert.ok(!stderr.includes("f3a9c1d2e4b5"), "the secret was printed");
+    }
+  });
+
   it("is told, when no token reached d-back (unset, empty, not exported), that the mock world is what the page shows", async () => {
     for (const env of [{}, { DBACK_DISCORD_TOKEN: "" }] as Record<string, string>[]) {
       const running = await startCli([], env);
