@@ -7,6 +7,9 @@ import { BOT_TOKEN, pixelTown } from "./helpers/discord-world.ts";
 import { FakeGateway } from "./helpers/fake-gateway.ts";
 import { inviteUrl } from "../src/sources/discord/invite.ts";
 import { configFolder } from "./helpers/config.ts";
+import { createServer, type Socket } from "node:net";
+import { GatewaySession } from "../src/sources/discord/gateway.ts";
+import { createLogger } from "../src/log.ts";
 
 let fake: FakeGateway | undefined;
 afterEach(async () => {
@@ -120,5 +123,36 @@ describe("a Discord server admin", () => {
     assert.ok(line, `no line about the rate limit in:\n${running.log()}`);
     assert.match(line, /WARN .*gateway\/bot.*retryAfter=1/);
     assertNoToken(running.log());
+  });
+
+  it("is told while Discord does not answer at start, and then that it did not answer, not 'the operation was aborted'", async () => {
+    const sockets = new Set<Socket>();
+    const blackhole = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => blackhole.listen(0, "127.0.0.1", resolve));
+    const port = (blackhole.address() as { port: number }).port;
+    const lines: string[] = [];
+    const session = new GatewaySession({
+      token: BOT_TOKEN,
+      apiBase: `http://127.0.0.1:${port}/api/v10`,
+      log: createLogger("info", (line) => lines.push(line)),
+      timeoutMs: 200,
+      onDispatch() {},
+      onFatal() {},
+    });
+    try {
+      await assert.rejects(session.start(), (error: Error) => {
+        assert.match(error.message, /^cannot reach Discord's gateway \(GET http:\/\/127\.0\.0\.1:\d+\/api\/v10\/gateway\/bot\): no answer within 0\.2 s, 4 tries$/);
+        return true;
+      });
+    } finally {
+      await session.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => blackhole.close(resolve));
+    }
+    assert.equal(lines.filter((l) => /WARN Discord has not answered yet, still trying/.test(l)).length, 1, lines.join("\n"));
+    assertNoToken(lines.join("\n"));
   });
 });
