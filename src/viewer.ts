@@ -34,6 +34,15 @@ export interface ViewerContext {
 const clean = new Set([1000, 1001, 1005]);
 
 /**
+ * The refusal each viewer was last sent for the default server. d-zone alerts
+ * an error and, while it shows no world, asks for the default server again:
+ * with no server at all, or a default that refuses this visitor, every answer
+ * would be one more alert, for ever. The same refusal is sent once; a join
+ * forgets it. Kept aside rather than on `Viewer`: only refused viewers need it.
+ */
+const refusedDefault = new WeakMap<Viewer, string>();
+
+/**
  * One d-zone page, from its upgrade to its close: sent `server-list` on
  * open, then answers each `connect` with `server-join` or an error. Bad
  * input is answered, never punished; only flooding (the rate limit) or a
@@ -213,6 +222,7 @@ export class Viewer implements Peer, Bucket {
           this.#reply(guild.joinFrame(request));
           if (this.#closed) return;
           hub.join(this, guild.guildId);
+          refusedDefault.delete(this);
           log.debug("viewer joined", { viewer: this.id, guild: guild.guildId, viewers: hub.viewers(guild.guildId) });
           return;
         }
@@ -220,6 +230,10 @@ export class Viewer implements Peer, Bucket {
     } catch (error) {
       log.error("connect failed", { viewer: this.id, server: request, error: String(error) });
       refusal = ErrorText.sourceFailed;
+    }
+    if (request === "default") {
+      if (refusedDefault.get(this) === refusal) return log.debug("connect refused again, not repeated", { viewer: this.id, server: request });
+      refusedDefault.set(this, refusal);
     }
     log.debug("connect refused", { viewer: this.id, server: request, error: refusal });
     this.#reply(errorFrame(refusal));
