@@ -8,11 +8,19 @@ const SHUTTING_DOWN = "shutting down";
  * ARGV: prefix, name, holder, ttl ms. Takes the lease when nobody holds it:
  * the fencing counter goes up by one and the lease key says who holds it
  * under which token. Returns the token, or 0 when someone else holds it.
+ * A counter that is missing (a new Redis, or one back empty) starts from
+ * Redis's clock in milliseconds, so it never hands out again a token that a
+ * holder of before the loss may still carry.
  */
 const ACQUIRE = `
 local key = ARGV[1] .. 'lease:' .. ARGV[2]
 if redis.call('EXISTS', key) == 1 then return 0 end
-local token = redis.call('INCR', ARGV[1] .. 'fence:' .. ARGV[2])
+local fence = ARGV[1] .. 'fence:' .. ARGV[2]
+if redis.call('EXISTS', fence) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', fence, string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)))
+end
+local token = redis.call('INCR', fence)
 redis.call('SET', key, ARGV[3] .. '|' .. token, 'PX', ARGV[4])
 return token
 `;
