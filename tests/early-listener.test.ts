@@ -69,6 +69,7 @@ describe("the command's early port", () => {
     const text = stdout.replace(/\s+/g, " ");
     assert.match(text, /GET \/api\/version is answered at once and every other request waits, at most --max-connections of them/);
     assert.match(text, /one more gets 503 with Retry-After: 1/);
+    assert.match(text, /--max-connections-per-ip from one address \(one more gets 429\)/);
   });
 
   it("answers /api/version while the server is still starting, and serves what it held once started", async () => {
@@ -170,6 +171,36 @@ describe("the command's early port", () => {
     const running = await started;
     try {
       assert.equal((await first.answer).status, 200);
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  });
+
+  it("holds no more requests from one address than --max-connections-per-ip: one client cannot fill every place", async () => {
+    const { release, port, base } = await heldDiscord();
+    const started = startCommand(cliCommand(["--port", String(port), "--max-connections", "3", "--max-connections-per-ip", "2"]), env());
+    assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+    const ask = (from: string) => rawRequest(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", from);
+    const health = (from: string) => pending(ask(from));
+    const roundTrip = async () => await (await fetch(`${base}/api/version`)).body?.cancel();
+
+    // One address takes its two places, and its third request is told to wait its turn; the third place stays free.
+    const mine = [health("127.0.0.1"), health("127.0.0.1")];
+    await roundTrip();
+    const third = await ask("127.0.0.1");
+    assert.equal(third.status, 429, third.body);
+    assert.match(third.headers, /^retry-after: 1$/im);
+    assert.match(third.body, /at most 2 requests from one address wait while d-back starts/);
+    const other = health("127.0.0.2");
+    await roundTrip();
+    await roundTrip();
+    assert.equal(other.settled, false, "another address was refused while the server starts");
+    assert.ok(mine.every((m) => !m.settled));
+
+    release();
+    const running = await started;
+    try {
+      for (const held of [...mine, other]) assert.equal((await held.answer).status, 200);
     } finally {
       assert.equal((await running.stop()).code, 0);
     }
