@@ -95,6 +95,8 @@ export interface Runtime extends Fanout {
   listenHttp(options: HttpListenOptions): Promise<Listening>;
   /** The peer's IP address for a request served by `listen`. */
   remoteAddress(c: Context): string;
+  /** The same for a request and the `env` that `ListenOptions.fetch` was handed, before any app has it. */
+  requestAddress(request: Request, env: unknown): string;
   openFile: OpenFile;
   /**
    * Calls `held.release()` once the socket's connection is really gone, which

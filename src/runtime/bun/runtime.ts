@@ -109,6 +109,8 @@ export function createBunRuntime(): Runtime {
     },
   };
 
+  const requestAddress = (request: Request) => server?.requestIP(request)?.address ?? "unknown";
+
   return {
     name: "bun",
     upgradeWebSocket,
@@ -146,7 +148,8 @@ export function createBunRuntime(): Runtime {
       });
     },
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
-    remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
+    remoteAddress: (c: Context) => requestAddress(c.req.raw),
+    requestAddress,
     openFile: (path) => Promise.resolve(Bun.file(path)),
     holdUntilGone: (socket, held) => context(socket).hold(held),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),
