@@ -68,7 +68,9 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   const held = new HeldRequests(limits.maxConnections, limits.maxConnectionsPerAddress);
   let refusing: Promise<void> | undefined;
   const hold = async (request: Request, env: unknown, address: string): Promise<Response> => {
+    const resume = runtime.waitLonger(request);
     const served = await held.wait(request, address, handed);
+    resume();
     // A client that left has given its place back; the app never hears of it.
     if (served === "left") return unavailable("the client left");
     return served ? await served(request, env) : unavailable("d-back did not start");

@@ -18,6 +18,8 @@ interface BunServer {
   /** Bytes sent; -1 when some subscriber is backed up; 0 when dropped. */
   publish(topic: string, data: string): number;
   requestIP(request: Request): { address: string } | null;
+  /** Sets the idle timeout of the request's connection, in seconds (0: none). */
+  timeout(request: Request, seconds: number): void;
   stop(closeActiveConnections?: boolean): Promise<void>;
 }
 declare const Bun: {
@@ -69,6 +71,7 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
  */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
+  let headerTimeoutSeconds = 0;
   const shared: BunShared = {};
   let heartbeat: Heartbeat<BunContext> | undefined;
 
@@ -116,6 +119,7 @@ export function createBunRuntime(): Runtime {
     upgradeWebSocket,
     listen({ port, hostname, fetch, sockets, tls }: ListenOptions) {
       const bound = sockets.maxBufferedBytes;
+      headerTimeoutSeconds = sockets.headerTimeoutSeconds;
       server = serve({
         port,
         hostname,
@@ -150,6 +154,11 @@ export function createBunRuntime(): Runtime {
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
     remoteAddress: (c: Context) => requestAddress(c.req.raw),
     requestAddress,
+    waitLonger(request: Request) {
+      // Bun's idle timer counts a request waiting for its answer as idle, and closes the connection unanswered.
+      server?.timeout(request, 0);
+      return () => server?.timeout(request, headerTimeoutSeconds);
+    },
     openFile: (path) => Promise.resolve(Bun.file(path)),
     holdUntilGone: (socket, held) => context(socket).hold(held),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),

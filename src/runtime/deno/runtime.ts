@@ -133,6 +133,8 @@ export function createDenoRuntime(): Runtime {
       listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
     remoteAddress: (c: Context) => requestAddress(c.req.raw, c.env),
     requestAddress,
+    // Deno cuts no request that waits for its answer (it has no header timeout at all).
+    waitLonger: () => () => {},
     openFile: async (path) => (await Deno.open(path)).readable,
     holdUntilGone: (socket, held) => void (socket as DenoSocket).gone.then(() => held.release()),
     subscribe() {},
