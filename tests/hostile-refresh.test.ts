@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { DataSource, Server } from "../src/mod.ts";
 import { ErrorText } from "../src/protocol/errors.ts";
 import type { GuildInfoInput } from "../src/protocol/guild.ts";
+import { freshCall } from "../src/fresh-call.ts";
 import { startServer, wsURL } from "./helpers/server.ts";
 import { Client, until } from "./helpers/client.ts";
 
@@ -69,5 +70,24 @@ describe("hostile: connects to unknown guilds against a slow source", () => {
     // Each viewer's connects are answered in turn: a call per round of them, and one more for whoever came during it.
     assert.ok(source.calls - before < 15, `${source.calls - before} calls for 17 connects and opens`);
     await Promise.all([...viewers, late].map((v) => v.close()));
+  });
+});
+
+describe("freshCall", () => {
+  it("hands a failed run's error to its callers only, and runs again for the next", async () => {
+    let runs = 0;
+    const call = freshCall(async () => {
+      const run = ++runs;
+      await Promise.resolve();
+      if (run === 1) throw new Error("run 1 failed");
+    });
+    const first = call();
+    const [second, third] = [call(), call()]; // during the first: they share the second run
+    await assert.rejects(first, /run 1 failed/);
+    await second;
+    await third;
+    assert.equal(runs, 2);
+    await call();
+    assert.equal(runs, 3);
   });
 });
