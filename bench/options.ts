@@ -176,7 +176,8 @@ export function parseOptions(argv: string[]): Options {
     guildMembers: f["guild-members"] ?? (quick ? 10_000 : 100_000),
     clusterViewers: Math.max(3, Math.floor((f["cluster-viewers"] ?? (quick ? 300 : 3000)) / 3) * 3),
     staticSeconds: quick ? 1 : 5,
-    coldRuns: quick ? 1 : 5,
+    // Starts per round and target: a start is 20–150 ms and swings by a third on a busy machine, so a median needs more than a handful.
+    coldRuns: quick ? 1 : 15,
     staticDir: f["static-dir"],
     pythonDback: f["python-dback"],
     executable: f.executable,

@@ -90,6 +90,10 @@ async function main(argv: string[], options: MainOptions): Promise<number> {
     const { createServer } = await import("./create-server.ts");
     server = await createServer({ ...serverOptions, runtime, bound });
     await server.start();
+    // The mock world because nothing else was given: an admin whose token did not arrive (empty, not exported) must not take it for theirs.
+    if (server.world.source.name === "mock" && !s.mock) {
+      logger.info("no Discord bot token (DBACK_DISCORD_TOKEN): serving the mock world; d-back --help says how to show your server");
+    }
   } catch (error) {
     await bound?.refuse();
     if (error instanceof TlsError) {

@@ -187,6 +187,10 @@ describe("the README's systemd unit", () => {
     const unit = /```ini\n(\[Unit\][\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(unit, "the README has an ini block with a unit");
     assert.match(unit, /^ExecStart=\/usr\/local\/bin\/d-back /m);
+    // d-back exits 1 at once when Discord cannot be reached at start; with systemd's default pause (100 ms) five such
+    // starts within StartLimitIntervalSec (10 s) end the restarts for good, so a short outage would leave it stopped.
+    const restartSec = Number(/^RestartSec=(\d+)s?$/m.exec(unit)?.[1] ?? 0.1);
+    assert.ok(restartSec * 5 > 10, `RestartSec=${restartSec}: five failed starts fit in systemd's 10 s start limit`);
     const dir = mkdtempSync(join(tmpdir(), "dback-unit-"));
     try {
       const verify = (exe: string) => {

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { logFormats, levels } from "../log.ts";
 import { defaultIngestMaxBytes, defaultLimits } from "../limits.ts";
 import { RedisUrl } from "../cluster/url.ts";
+import { BotToken } from "./bot-token.ts";
 
 const isDirectory = (path: string) => {
   try {
@@ -69,12 +70,6 @@ const LogFormat = v.picklist(logFormats, `must be one of ${logFormats.join(", ")
 const Token = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{16,512}$/, "must be 16 to 512 printable characters without spaces"),
-);
-/** A bot token as the Developer Portal shows it: three base64url parts joined by dots. */
-const BotToken = v.pipe(
-  v.string(),
-  v.regex(/^[\w-]{16,}\.[\w-]{4,}\.[\w-]{16,}$/, "must be a bot token as the Developer Portal shows it (three parts joined by dots)"),
-  v.maxLength(512, "must be a bot token as the Developer Portal shows it (three parts joined by dots)"),
 );
 const Bytes = v.pipe(
   v.string(),

@@ -1,5 +1,5 @@
-import type { Context } from "hono";
-import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { Context, MiddlewareHandler } from "hono";
+import type { WSContext, WSEvents } from "hono/ws";
 import type { Fanout } from "../hub.ts";
 import type { OpenFile } from "../http/directory-root.ts";
 
@@ -76,6 +76,16 @@ export class AddressInUseError extends Error {
   }
 }
 
+/**
+ * hono's `upgradeWebSocket`, in the one form d-back calls: the events are
+ * made per request, and it is a middleware that upgrades or passes the
+ * request on. (An adapter may load what upgrading needs at the first upgrade.)
+ */
+export type Upgrade = (
+  createEvents: (c: Context) => WSEvents<unknown> | Promise<WSEvents<unknown>>,
+  options?: UpgradeOptions,
+) => MiddlewareHandler;
+
 /** Per-upgrade settings, the second argument of `upgradeWebSocket`. */
 export interface UpgradeOptions {
   /** A lower frame limit for these sockets than `SocketLimits.maxFrameBytes` (viewers, as against producers). */
@@ -89,7 +99,7 @@ export interface UpgradeOptions {
 export interface Runtime extends Fanout {
   readonly name: string;
   /** hono's WebSocket helper for this runtime; it passes non-upgrade requests on. */
-  readonly upgradeWebSocket: UpgradeWebSocket<unknown, UpgradeOptions>;
+  readonly upgradeWebSocket: Upgrade;
   listen(options: ListenOptions): Promise<Listening>;
   /** Binds a second, request-only listener; it shares nothing with the one `listen` binds. */
   listenHttp(options: HttpListenOptions): Promise<Listening>;

@@ -1,13 +1,18 @@
-import type { Context } from "hono";
-import { defineWebSocketHelper, type WSContext } from "hono/ws";
+import type { Context, MiddlewareHandler } from "hono";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { Peer } from "../../hub.ts";
-import { Close } from "../../limits.ts";
-import { Backlog } from "../backlog.ts";
-import { BunContext, type BunShared, type BunSocket } from "./socket.ts";
-import { Heartbeat } from "../heartbeat.ts";
-import { tooLarge } from "../frame-size.ts";
-import { asksForWebSocket, badUpgrade } from "../upgrade-request.ts";
-import { AddressInUseError, type HttpListenOptions, type Listening, ListenError, type ListenOptions, type Runtime, type UpgradeOptions } from "../types.ts";
+import type { BunContext, BunShared, BunSocket } from "./socket.ts";
+import {
+  AddressInUseError,
+  type HttpListenOptions,
+  type Listening,
+  ListenError,
+  type ListenOptions,
+  type Runtime,
+  type SocketLimits,
+  type Upgrade,
+  type UpgradeOptions,
+} from "../types.ts";
 import { within } from "../../within.ts";
 
 // The few pieces of Bun's server API used here, declared locally so the code type-checks anywhere.
@@ -60,6 +65,14 @@ function listening(s: BunServer, first = () => {}): Promise<Listening> {
 /** Bun's own hard stop for a backed-up socket, behind `Backlog`: it closes without a close frame (1006). */
 const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
 
+/** Bun's handlers for every WebSocket, each passed on to the socket's own object (`ws.data`, made at its upgrade). */
+const handlers = {
+  open: (ws: BunSocket) => ws.data.opened(ws),
+  pong: (ws: BunSocket) => ws.data.heard(),
+  message: (ws: BunSocket, message: string | Uint8Array) => ws.data.received(message),
+  close: (ws: BunSocket, code: number, reason: string) => ws.data.closed(code, reason),
+};
+
 /**
  * Bun: one `Bun.serve`, native topics for fan-out, `Bun.file` for static files.
  * Bun enforces the server-wide frame size itself (`maxPayloadLength`,
@@ -71,45 +84,20 @@ const backstop = (bound: number) => Math.max(16 * 1024 * 1024, 4 * bound);
  */
 export function createBunRuntime(): Runtime {
   let server: BunServer | undefined;
-  let headerTimeoutSeconds = 0;
+  let limits: SocketLimits | undefined;
   const shared: BunShared = {};
-  let heartbeat: Heartbeat<BunContext> | undefined;
 
-  const upgradeWebSocket = defineWebSocketHelper<BunSocket, UpgradeOptions>((c, events, options) => {
-    if (!asksForWebSocket(c)) return;
-    // The socket's whole state is one object, Bun's `ws.data`, which is also the core's WSContext.
-    if (server?.upgrade(c.req.raw, { data: new BunContext(events, options?.maxFrameBytes, shared) })) {
-      return new Response(null);
-    }
-    return badUpgrade();
-  });
-
-  const websocket = {
-    open(ws: BunSocket) {
-      // `ws.data` was made at the upgrade; Bun's socket exists from now on.
-      ws.data.raw = ws;
-      heartbeat?.heard(ws.data);
-      ws.data.events.onOpen?.(new Event("open"), ws.data);
-    },
-    pong(ws: BunSocket) {
-      heartbeat?.heard(ws.data);
-    },
-    message(ws: BunSocket, message: string | Uint8Array) {
-      heartbeat?.heard(ws.data);
-      const max = ws.data.maxFrameBytes;
-      if (max !== undefined && tooLarge(message, max)) return ws.close(Close.tooBig.code, Close.tooBig.reason);
-      // hono's message type wants an ArrayBuffer for binary frames: copy out exactly this frame.
-      const data = typeof message === "string"
-        ? message
-        : message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength);
-      ws.data.events.onMessage?.(new MessageEvent("message", { data }), ws.data);
-    },
-    close(ws: BunSocket, code: number, reason: string) {
-      heartbeat?.forget(ws.data);
-      // Bun is done with the connection: the place it held is given back before the core hears of the close.
-      ws.data.gone();
-      ws.data.events.onClose?.(new CloseEvent("close", { code, reason }), ws.data);
-    },
+  // What upgrading needs is loaded at the first upgrade (websocket.ts); every upgrade after it waits for nothing.
+  let helper: Promise<UpgradeWebSocket<BunSocket, UpgradeOptions>> | undefined;
+  const loadHelper = () =>
+    helper ??= import("./websocket.ts").then(({ bunUpgrade }) => {
+      if (!server || !limits) throw new Error("d-back: a WebSocket upgrade before the server listens");
+      const s = server;
+      return bunUpgrade(shared, limits, (request, data) => s.upgrade(request, { data }));
+    });
+  const upgradeWebSocket: Upgrade = (createEvents, options) => {
+    let middleware: MiddlewareHandler | undefined;
+    return async (c, next) => (middleware ??= (await loadHelper())(createEvents, options))(c, next);
   };
 
   const requestAddress = (request: Request) => server?.requestIP(request)?.address ?? "unknown";
@@ -118,8 +106,6 @@ export function createBunRuntime(): Runtime {
     name: "bun",
     upgradeWebSocket,
     listen({ port, hostname, fetch, sockets, tls }: ListenOptions) {
-      const bound = sockets.maxBufferedBytes;
-      headerTimeoutSeconds = sockets.headerTimeoutSeconds;
       server = serve({
         port,
         hostname,
@@ -128,27 +114,18 @@ export function createBunRuntime(): Runtime {
         // Bun's own timer for plain HTTP connections: no whole request (or idle between requests) for this long closes it.
         idleTimeout: sockets.headerTimeoutSeconds,
         websocket: {
-          ...websocket,
+          ...handlers,
           maxPayloadLength: sockets.maxFrameBytes,
           idleTimeout: 0,
           sendPings: false,
-          backpressureLimit: backstop(bound),
+          backpressureLimit: backstop(sockets.maxBufferedBytes),
           closeOnBackpressureLimit: true,
         },
       });
-      const b = shared.backlog = new Backlog({
-        bound,
-        measure: (socket) => raw(socket).getBufferedAmount(),
-        evict: (socket) => context(socket).evict(),
-      });
-      const h = heartbeat = new Heartbeat<BunContext>({
-        timeoutSeconds: sockets.idleTimeoutSeconds,
-        ping: (socket) => socket.raw?.ping(),
-        drop: (socket) => socket.raw?.terminate(),
-      });
+      limits = sockets;
       return listening(server, () => {
-        b.close();
-        h.close();
+        shared.backlog?.close();
+        shared.heartbeat?.close();
       });
     },
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
@@ -157,7 +134,7 @@ export function createBunRuntime(): Runtime {
     waitLonger(request: Request) {
       // Bun's idle timer counts a request waiting for its answer as idle, and closes the connection unanswered.
       server?.timeout(request, 0);
-      return () => server?.timeout(request, headerTimeoutSeconds);
+      return () => server?.timeout(request, limits!.headerTimeoutSeconds);
     },
     openFile: (path) => Promise.resolve(Bun.file(path)),
     holdUntilGone: (socket, held) => context(socket).hold(held),

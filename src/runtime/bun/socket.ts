@@ -1,9 +1,10 @@
 import { WSContext, type WSEvents } from "hono/ws";
 import { Close } from "../../limits.ts";
 import type { Backlog } from "../backlog.ts";
-import type { Beating } from "../heartbeat.ts";
+import type { Beating, Heartbeat } from "../heartbeat.ts";
 import type { Held } from "../types.ts";
 import { inertInit } from "../inert-init.ts";
+import { tooLarge } from "../frame-size.ts";
 
 // The few pieces of Bun's socket API used here, declared locally so the code type-checks anywhere.
 export interface BunSocket {
@@ -20,8 +21,9 @@ export interface BunSocket {
 
 /** What every socket of one server shares (one object per runtime, not per socket). */
 export interface BunShared {
-  /** There once the server listens. */
+  /** There once the first socket is upgraded (websocket.ts). */
   backlog?: Backlog;
+  heartbeat?: Heartbeat<BunContext>;
 }
 
 /** What `BunContext` holds once Bun is done with the connection: a place given then is given back at once. */
@@ -42,7 +44,7 @@ export class BunContext extends WSContext<BunSocket> implements Beating {
   /** This socket's own frame limit, when lower than the server's `maxPayloadLength`. */
   readonly maxFrameBytes: number | undefined;
   #shared: BunShared;
-  /** Released when Bun is done with the connection (`gone`); `GONE` once it is (one field for both: see the class's note). */
+  /** Released when Bun is done with the connection (`closed`); `GONE` once it is (one field for both: see the class's note). */
   #held: Held | undefined;
   // The heartbeat's times, kept here rather than in maps keyed by socket.
   heardAt = 0;
@@ -54,6 +56,40 @@ export class BunContext extends WSContext<BunSocket> implements Beating {
     this.events = events;
     this.maxFrameBytes = maxFrameBytes;
     this.#shared = shared;
+  }
+
+  // Bun's handlers for this socket (runtime.ts passes each on to the socket's own object).
+
+  /** Bun's socket exists from now on. */
+  opened(ws: BunSocket): void {
+    this.raw = ws;
+    this.heard();
+    this.events.onOpen?.(new Event("open"), this);
+  }
+
+  /** A pong, or any frame: the peer is alive. */
+  heard(): void {
+    this.#shared.heartbeat?.heard(this);
+  }
+
+  received(message: string | Uint8Array): void {
+    this.heard();
+    const max = this.maxFrameBytes;
+    if (max !== undefined && tooLarge(message, max)) return this.raw!.close(Close.tooBig.code, Close.tooBig.reason);
+    // hono's message type wants an ArrayBuffer for binary frames: copy out exactly this frame.
+    const data = typeof message === "string"
+      ? message
+      : message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength);
+    this.events.onMessage?.(new MessageEvent("message", { data }), this);
+  }
+
+  /** Bun is done with the connection: the place it held is given back before the core hears of the close. */
+  closed(code: number, reason: string): void {
+    this.#shared.heartbeat?.forget(this);
+    const held = this.#held;
+    this.#held = GONE;
+    held?.release();
+    this.events.onClose?.(new CloseEvent("close", { code, reason }), this);
   }
 
   override send(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>): void {
@@ -86,12 +122,5 @@ export class BunContext extends WSContext<BunSocket> implements Beating {
   hold(held: Held): void {
     if (this.#held === GONE) return held.release();
     this.#held = held;
-  }
-
-  /** Bun is done with the connection (its close handler ran). */
-  gone(): void {
-    const held = this.#held;
-    this.#held = GONE;
-    held?.release();
   }
 }

@@ -68,13 +68,22 @@ const handlers: Record<string, Handler> = {
       source.inviteLogged = true;
       source.log.info("the bot is in no guild yet: open this URL to add it to one", { url: inviteUrl(ready.application.id) });
     }
+    // An allow-list naming guilds the bot is not in (a typo, or never invited) would otherwise just show less, or nothing.
+    const absent = again ? [] : (source.settings.only ?? []).filter((id) => !ready.guilds.some((g) => g.id === id));
+    if (absent.length) {
+      source.log.warn("discord.only in the config file names guilds the bot is not in: check the ids, or add the bot with the URL", {
+        guilds: absent.join(","),
+        url: inviteUrl(ready.application.id),
+      });
+    }
     source.publishAll();
   },
 
   GUILD_CREATE(source, d) {
     const g = read(source, S.GuildCreate, d, "GUILD_CREATE");
     if (g.unavailable || !source.allowed(g.id)) return;
-    source.expected.delete(g.id);
+    // Not one READY named, nor one shown: the bot was just added to it.
+    if (!source.expected.delete(g.id) && !source.rosters.has(g.id)) source.log.info("discord guild joined", { guild: g.id, name: g.name });
     // A large guild's GUILD_CREATE carries only some members: ask for all, and settle when they are in.
     const large = g.large === true || (g.member_count !== undefined && g.member_count > g.members.length);
     const known = source.rosters.get(g.id);
@@ -143,8 +152,12 @@ const handlers: Record<string, Handler> = {
       source.expected.delete(g.id);
       return;
     }
-    source.log.info("discord guild left", { guild: g.id });
+    const name = source.rosters.get(g.id)?.name;
+    source.log.info("discord guild left", { guild: g.id, ...(name !== undefined ? { name } : {}) });
     source.drop(g.id);
+    if (source.rosters.size === 0 && source.applicationId && !source.settings.only) {
+      source.log.info("the bot is in no guild now: open this URL to add it to one", { url: inviteUrl(source.applicationId) });
+    }
   },
 
   GUILD_MEMBER_ADD(source, d) {

@@ -20,7 +20,13 @@ export interface GatewayOptions {
   onDispatch(t: string, d: unknown): void;
   /** The session cannot go on (bad token, refused intents, …); the message is one line for the admin. */
   onFatal(error: DiscordFatalError): void;
+  /** How long one call to Discord's HTTP API may take; default `REST_TIMEOUT_MS`. */
+  timeoutMs?: number;
 }
+
+/** One REST call's deadline, and how often a call that timed out or got a 5xx is tried again. */
+const REST_TIMEOUT_MS = 10_000;
+const REST_RETRIES = 3;
 
 /** `https://discord.com/api/v10` → the REST client's `api` and `version`. */
 export function splitApiBase(apiBase: string): { api: string; version: string } {
@@ -48,11 +54,24 @@ export class GatewaySession {
   #fatal = false;
   /** Payloads the library could not have taken (gateway-guard.ts), logged once per kind per interval. */
   #malformed: RepeatedLines;
+  /** Discord's 429s, which the REST client waits out by itself: without a line the admin would see a silent start. */
+  #rateLimited: RepeatedLines;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#malformed = new RepeatedLines(options.log, "warn", "discord gateway payload dropped", undefined, "event");
-    this.rest = new REST({ ...splitApiBase(options.apiBase), timeout: 10_000 }).setToken(options.token);
+    this.#rateLimited = new RepeatedLines(options.log, "warn", "discord rate limits d-back, waiting", undefined, "route");
+    this.rest = new REST({
+      ...splitApiBase(options.apiBase),
+      timeout: options.timeoutMs ?? REST_TIMEOUT_MS,
+      retries: REST_RETRIES,
+      // Called for every limit the client meets; it only reports it (false: wait it out, as before).
+      rejectOnRateLimit: (limit) => {
+        const route = `${limit.method.toUpperCase()} ${limit.route}`;
+        this.#rateLimited.note(route, { retryAfter: Math.round(limit.retryAfter / 100) / 10, global: limit.global });
+        return false;
+      },
+    }).setToken(options.token);
     this.#manager = new WebSocketManager({
       token: options.token,
       intents: INTENTS,
@@ -92,13 +111,21 @@ export class GatewaySession {
    */
   async start(): Promise<void> {
     this.#state = "connecting";
+    const timeoutMs = this.#options.timeoutMs ?? REST_TIMEOUT_MS;
+    // Nothing else is logged before READY: a Discord that does not answer would be a silent start of a minute.
+    const slow = setTimeout(() => this.#options.log.warn("Discord has not answered yet, still trying", { url: `${this.#options.apiBase}/gateway/bot` }), timeoutMs);
     try {
       await this.#manager.fetchGatewayInformation();
     } catch (error) {
       this.#state = "closed";
       if (error instanceof DiscordAPIError && error.status === 401) throw new DiscordFatalError(TOKEN_WRONG);
       // Not the admin's mistake (Discord down, no network): a plain error, exit code 1.
-      throw new Error(`cannot reach Discord's gateway (GET ${this.#options.apiBase}/gateway/bot): ${this.#redact(error)}`);
+      const why = (error as { name?: unknown } | null)?.name === "AbortError"
+        ? `no answer within ${timeoutMs / 1000} s, ${REST_RETRIES + 1} tries`
+        : this.#redact(error);
+      throw new Error(`cannot reach Discord's gateway (GET ${this.#options.apiBase}/gateway/bot): ${why}`);
+    } finally {
+      clearTimeout(slow);
     }
     // Rejects when Discord allows no new session now (the daily identify limit): nothing to retry soon.
     this.#manager.connect().catch((error) => {
@@ -128,6 +155,7 @@ export class GatewaySession {
 
   async close(): Promise<void> {
     this.#malformed.close();
+    this.#rateLimited.close();
     if (this.#state === "closed" && this.#fatal) return;
     this.#state = "closed";
     await Promise.resolve(this.#manager.destroy({ reason: "d-back is stopping" })).catch(() => {});

@@ -81,12 +81,20 @@ export class DiscordSource implements DataSource {
   #infos = new Map<string, GuildInfo>();
   /** `servers()`, sorted once per change of the list (the same array until then tells World nothing changed). */
   #list: readonly GuildInfo[] | undefined;
+  /**
+   * The guild shown when d-zone asks for none: the configured default while the bot is in it, else the
+   * oldest (smallest id). Chosen here, not by arrival order, which Discord does not keep from one start to the next.
+   */
+  #defaultId: string | undefined;
+  /** The guild the config file marks `default`, if any. */
+  #configuredDefault: string | undefined;
 
   constructor(state: Writes, options: DiscordSourceOptions) {
     this.state = state;
     this.#options = options;
     this.settings = options.settings ?? v.parse(DiscordSettings, {});
     this.#shortIds = new ShortIdBook(this.settings);
+    this.#configuredDefault = Object.entries(this.settings.guilds).find(([, g]) => g.default)?.[0];
     this.log = redactedLog(options.log ?? createLogger("silent"), options.token);
     this.meter = options.meter ?? noMeter;
     this.#refused = new RepeatedLines(this.log, "warn", "discord event not applied", undefined, "event");
@@ -191,8 +199,23 @@ export class DiscordSource implements DataSource {
    */
   show(guildId: string, name: string): void {
     const moved = this.#shortIds.set(guildId, name);
+    const before = this.#defaultId;
+    if (before === undefined || (before !== this.#configuredDefault && (guildId === this.#configuredDefault || compareIds(guildId, before) < 0))) {
+      this.#defaultId = guildId;
+    }
+    // The old default first, so state never holds two guilds marked default.
+    if (before !== undefined && before !== this.#defaultId) this.#put(before);
     this.#put(guildId);
     for (const id of moved) if (id !== guildId) this.#put(id);
+  }
+
+  /** After the default guild went: the configured one if present, else the oldest left (a walk, but only when the default goes). */
+  #chooseDefault(): void {
+    const configured = this.#configuredDefault;
+    let chosen = configured !== undefined && this.rosters.has(configured) ? configured : undefined;
+    if (chosen === undefined) for (const id of this.rosters.keys()) if (chosen === undefined || compareIds(id, chosen) < 0) chosen = id;
+    this.#defaultId = chosen;
+    if (chosen !== undefined) this.#put(chosen);
   }
 
   /** Tells state about every guild again (READY: the application, hence the client id, is known now). */
@@ -211,13 +234,13 @@ export class DiscordSource implements DataSource {
       guildId,
       id,
       name: roster.name,
-      default: s.default,
+      default: guildId === this.#defaultId,
       passworded: s.passworded,
       ...(s.password !== undefined ? { password: s.password } : {}),
       ...(clientId ? { clientId } : {}),
     };
     const old = this.#infos.get(guildId);
-    if (old && old.id === info.id && old.name === info.name && old.clientId === info.clientId) return;
+    if (old && old.id === info.id && old.name === info.name && old.clientId === info.clientId && old.default === info.default) return;
     this.#infos.set(guildId, info);
     this.#list = undefined;
     this.state.putGuild(info);
@@ -233,6 +256,7 @@ export class DiscordSource implements DataSource {
     this.#list = undefined;
     for (const id of this.#shortIds.delete(guildId)) this.#put(id);
     this.state.removeGuild(guildId);
+    if (guildId === this.#defaultId) this.#chooseDefault();
   }
 
   /** Some items of a dispatch's lists were bad and left out (the first problem is logged). */

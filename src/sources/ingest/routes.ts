@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import type { WSContext } from "hono/ws";
 import type { State } from "../../state/state.ts";
 import { type Writes, WritesUnavailableError } from "../../state/writes.ts";
 import type { Logger } from "../../log.ts";
@@ -14,6 +14,7 @@ import { applyEvent } from "./apply.ts";
 import { conflicts } from "./conflicts.ts";
 import type { IngestGuilds } from "./source.ts";
 import { type Meter, noMeter } from "../../metrics/meter.ts";
+import type { Upgrade } from "../../runtime/types.ts";
 
 export interface IngestOptions {
   /** The bearer token producers must send. */
@@ -26,7 +27,7 @@ export interface IngestOptions {
   writes: Writes;
   /** The guild list: the ingest source's own, or in a cluster the shared one. */
   source: IngestGuilds;
-  upgradeWebSocket: UpgradeWebSocket;
+  upgradeWebSocket: Upgrade;
   log: Logger;
   /** Counts requests by status and events by type. */
   meter?: Meter;
