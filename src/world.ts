@@ -9,6 +9,7 @@ import type { RoomHooks } from "./hub.ts";
 import type { DataSource, DiscordUser } from "./sources/source.ts";
 import type { Logger } from "./log.ts";
 import { secretEquals } from "./secret.ts";
+import { freshCall } from "./fresh-call.ts";
 import type { DiscordIdentity } from "./auth/discord.ts";
 import { isBearerToken } from "./auth/bearer-token.ts";
 import type { FailureLimiter } from "./auth/failures.ts";
@@ -67,8 +68,15 @@ export class World implements RoomHooks {
     this.#guard = guard;
   }
 
-  /** Pulls the guild list from the source into state (skipped when the source returns the same array). */
-  async refresh(): Promise<void> {
+  /**
+   * Pulls the guild list from the source into state (skipped when the source
+   * returns the same array). Every viewer's open and every connect to a guild
+   * not known yet asks for it: callers share the calls (`freshCall`), so a
+   * crowd of them never has a slow source asked more than once at a time.
+   */
+  readonly refresh: () => Promise<void> = freshCall(() => this.#refresh());
+
+  async #refresh(): Promise<void> {
     const list = await this.#ask("servers()", () => this.source.servers());
     if (list === this.#lastList) return;
     this.state.setGuilds(this.#check(GuildList, list, "servers()"));

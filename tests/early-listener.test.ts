@@ -69,6 +69,7 @@ describe("the command's early port", () => {
     const text = stdout.replace(/\s+/g, " ");
     assert.match(text, /GET \/api\/version is answered at once and every other request waits, at most --max-connections of them/);
     assert.match(text, /one more gets 503 with Retry-After: 1/);
+    assert.match(text, /--max-connections-per-ip from one address \(one more gets 429\)/);
   });
 
   it("answers /api/version while the server is still starting, and serves what it held once started", async () => {
@@ -173,6 +174,74 @@ describe("the command's early port", () => {
     } finally {
       assert.equal((await running.stop()).code, 0);
     }
+  });
+
+  /**
+   * Starts the command on a held Discord with `args`, runs `starting` while it starts, lets it start,
+   * then runs `started`; the command is stopped (exit 0) whatever fails.
+   */
+  async function acrossTheStart(args: string[], starting: (port: number, base: string) => Promise<void>, started: () => Promise<void>) {
+    const { release, port, base } = await heldDiscord();
+    const command = startCommand(cliCommand(["--port", String(port), ...args]), env());
+    let failed: unknown;
+    try {
+      assert.equal((await firstAnswer(`${base}/api/version`)).status, 200);
+      await starting(port, base);
+    } catch (error) {
+      failed = error;
+    }
+    release();
+    const running = await command;
+    try {
+      if (failed) throw failed;
+      await started();
+    } finally {
+      assert.equal((await running.stop()).code, 0);
+    }
+  }
+
+  it("holds no more requests from one address than --max-connections-per-ip: one client cannot fill every place", async () => {
+    const held: ReturnType<typeof pending>[] = [];
+    await acrossTheStart(["--max-connections", "3", "--max-connections-per-ip", "2"], async (port, base) => {
+      const ask = (from: string) => rawRequest(port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", from);
+      const roundTrip = async () => await (await fetch(`${base}/api/version`)).body?.cancel();
+
+      // One address takes its two places, and its third request is told to wait its turn; the third place stays free.
+      held.push(pending(ask("127.0.0.1")), pending(ask("127.0.0.1")));
+      await roundTrip();
+      const third = await ask("127.0.0.1");
+      assert.equal(third.status, 429, third.body);
+      assert.match(third.headers, /^retry-after: 1$/im);
+      assert.match(third.body, /at most 2 requests from one address wait while d-back starts/);
+      held.push(pending(ask("127.0.0.2")));
+      await roundTrip();
+      await roundTrip();
+      assert.equal(held[2]!.settled, false, "another address was refused while the server starts");
+      assert.ok(held.every((h) => !h.settled));
+    }, async () => {
+      for (const h of held) assert.equal((await h.answer).status, 200);
+    });
+  });
+
+  it("keeps a held request waiting through a start longer than --header-timeout, then times its connection out as usual (Bun)", async () => {
+    let client: Socket | undefined;
+    let received = "";
+    let closed = false;
+    await acrossTheStart(["--header-timeout", "1"], async (port) => {
+      // Keep-alive: once answered, the connection idles and the header timeout closes it.
+      client = connect(port, "127.0.0.1", () => client!.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      client.on("data", (chunk) => received += chunk);
+      client.on("close", () => closed = true);
+      await sleep(5000); // a slow start: well over the header timeout (which Bun checks every 4 s)
+      assert.equal(received, "", "the held request was answered before the server started");
+      assert.equal(closed, false, "the held request was dropped unanswered");
+    }, async () => {
+      await until(() => /"source":"discord"/.test(received), "the held request's answer");
+      assert.match(received, /^HTTP\/1\.1 200/);
+      // Deno has no such timeout (README, Limits): only Bun closes it.
+      if (!("Deno" in globalThis)) await until(() => closed, "the idle connection to be closed by the header timeout");
+      client!.destroy();
+    });
   });
 
   it("gives back the place of a held request whose client went away, and never serves it (JSON logs stay JSON)", async () => {

@@ -37,7 +37,8 @@ A flag wins over its environment variable, which wins over the config file
 
 The port is bound first: until the server has started (its "listening" line),
 GET /api/version is answered at once and every other request waits, at most
---max-connections of them (one more gets 503 with Retry-After: 1); a start
+--max-connections of them (one more gets 503 with Retry-After: 1) and
+--max-connections-per-ip from one address (one more gets 429); a start
 that fails or is stopped answers them 503. SIGINT or SIGTERM stops d-back
 gracefully, exit code 0 (README: Readiness, Shutdown).
 

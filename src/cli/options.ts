@@ -235,7 +235,7 @@ export const settings = {
     value: "N",
     schema: wholeNumber(0, 1_000_000),
     default: String(defaultLimits.maxConnectionsPerAddress),
-    help: "open viewers per remote address; more get HTTP 429 (0: no limit)",
+    help: "open viewers per remote address, and requests held from one while the command starts; more get HTTP 429 (0: no limit)",
   },
   "max-frame-bytes": {
     env: "DBACK_MAX_FRAME_BYTES",

@@ -36,6 +36,12 @@ export interface EarlyListener {
 const unavailable = (why: string, headers: Record<string, string> = {}) =>
   new Response(`503 Service Unavailable: ${why}\n`, { status: 503, headers: { "Cache-Control": "no-store", ...headers } });
 
+const tooMany = (perAddress: number) =>
+  new Response(`429 Too Many Requests: at most ${perAddress} requests from one address wait while d-back starts; try again later\n`, {
+    status: 429,
+    headers: { "Cache-Control": "no-store", "Retry-After": "1" },
+  });
+
 /** Whether the early listener may answer this request itself, the app being sure to answer it the same way. */
 function asksForVersion(request: Request): boolean {
   return request.method === "GET" &&
@@ -48,7 +54,8 @@ function asksForVersion(request: Request): boolean {
  * Binds the public port as `Server.start` would for these options, throwing
  * what it would throw (`AddressInUseError`, `ListenError`, `TlsError`).
  * Requests held at once are bounded by the connection limit; past it they
- * are answered 503 with Retry-After.
+ * are answered 503 with Retry-After. Those from one address are bounded by
+ * the per-address limit as well; past it they are answered 429.
  */
 export async function listenEarly(runtime: Runtime, options: ServerOptions, version: string): Promise<EarlyListener> {
   const { tls, logger } = options;
@@ -58,10 +65,12 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   let warn: Warn | undefined = logger && ((message, fields) => logger.warn(message, fields));
   let settle!: (app: Fetch | undefined) => void;
   const handed = new Promise<Fetch | undefined>((resolve) => settle = resolve);
-  const held = new HeldRequests(limits.maxConnections);
+  const held = new HeldRequests(limits.maxConnections, limits.maxConnectionsPerAddress);
   let refusing: Promise<void> | undefined;
-  const hold = async (request: Request, env: unknown): Promise<Response> => {
-    const served = await held.wait(request, handed);
+  const hold = async (request: Request, env: unknown, address: string): Promise<Response> => {
+    const resume = runtime.waitLonger(request);
+    const served = await held.wait(request, address, handed);
+    resume();
     // A client that left has given its place back; the app never hears of it.
     if (served === "left") return unavailable("the client left");
     return served ? await served(request, env) : unavailable("d-back did not start");
@@ -73,8 +82,11 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
     fetch: (request, env) => {
       if (app) return app(request, env);
       if (asksForVersion(request)) return versionReply(version);
-      if (!held.hasRoom()) return unavailable("d-back is starting", { "Retry-After": "1" });
-      return hold(request, env);
+      const address = runtime.requestAddress(request, env);
+      const noRoom = held.noRoom(address);
+      if (noRoom === "full") return unavailable("d-back is starting", { "Retry-After": "1" });
+      if (noRoom === "address") return tooMany(limits.maxConnectionsPerAddress);
+      return hold(request, env, address);
     },
     warn: (message, fields) => warn?.(message, fields),
   });

@@ -105,6 +105,15 @@ export interface Runtime extends Fanout {
   listenHttp(options: HttpListenOptions): Promise<Listening>;
   /** The peer's IP address for a request served by `listen`. */
   remoteAddress(c: Context): string;
+  /** The same for a request and the `env` that `ListenOptions.fetch` was handed, before any app has it. */
+  requestAddress(request: Request, env: unknown): string;
+  /**
+   * Keeps the connection of a request served by `listen` open while its answer
+   * takes longer than `SocketLimits.headerTimeoutSeconds` (a request held
+   * while the command starts); the function returned puts that timeout back,
+   * counted from then, before the request is served.
+   */
+  waitLonger(request: Request): () => void;
   openFile: OpenFile;
   /**
    * Calls `held.release()` once the socket's connection is really gone, which

@@ -11,11 +11,11 @@ export interface RawResponse {
  * until the server closes the connection or, when the answer has a
  * `Content-Length`, until that many bytes have come: for requests no HTTP
  * client would send as written (an HTTP/1.0 line, no Host header, a Host
- * with a path).
+ * with a path). `from`: the local address to connect from (any of 127.0.0.0/8).
  */
-export function rawRequest(port: number, request: string): Promise<RawResponse> {
+export function rawRequest(port: number, request: string, from?: string): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket = connect({ port, host: "127.0.0.1", localAddress: from });
     const chunks: Buffer[] = [];
     const parse = () => {
       const text = Buffer.concat(chunks).toString("latin1");

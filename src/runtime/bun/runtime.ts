@@ -23,6 +23,8 @@ interface BunServer {
   /** Bytes sent; -1 when some subscriber is backed up; 0 when dropped. */
   publish(topic: string, data: string): number;
   requestIP(request: Request): { address: string } | null;
+  /** Sets the idle timeout of the request's connection, in seconds (0: none). */
+  timeout(request: Request, seconds: number): void;
   stop(closeActiveConnections?: boolean): Promise<void>;
 }
 declare const Bun: {
@@ -98,6 +100,8 @@ export function createBunRuntime(): Runtime {
     return async (c, next) => (middleware ??= (await loadHelper())(createEvents, options))(c, next);
   };
 
+  const requestAddress = (request: Request) => server?.requestIP(request)?.address ?? "unknown";
+
   return {
     name: "bun",
     upgradeWebSocket,
@@ -125,7 +129,13 @@ export function createBunRuntime(): Runtime {
       });
     },
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
-    remoteAddress: (c: Context) => server?.requestIP(c.req.raw)?.address ?? "unknown",
+    remoteAddress: (c: Context) => requestAddress(c.req.raw),
+    requestAddress,
+    waitLonger(request: Request) {
+      // Bun's idle timer counts a request waiting for its answer as idle, and closes the connection unanswered.
+      server?.timeout(request, 0);
+      return () => server?.timeout(request, limits!.headerTimeoutSeconds);
+    },
     openFile: (path) => Promise.resolve(Bun.file(path)),
     holdUntilGone: (socket, held) => context(socket).hold(held),
     subscribe: (socket, topic) => raw(socket).subscribe(topic),

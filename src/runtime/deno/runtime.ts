@@ -37,6 +37,10 @@ function listening(server: ResilientServer, first = () => {}): Promise<Listening
   });
 }
 
+/** The peer's address from what `Deno.serve` hands the handler beside the request. */
+const requestAddress = (_request: Request, info: unknown) =>
+  (info as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown";
+
 /**
  * Deno: `Deno.serve` (kept listening through descriptor exhaustion by
  * `serveResilient`), a send loop for fan-out, `Deno.open` for static files.
@@ -127,7 +131,10 @@ export function createDenoRuntime(): Runtime {
     },
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) =>
       listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
-    remoteAddress: (c: Context) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr> | undefined)?.remoteAddr.hostname ?? "unknown",
+    remoteAddress: (c: Context) => requestAddress(c.req.raw, c.env),
+    requestAddress,
+    // Deno cuts no request that waits for its answer (it has no header timeout at all).
+    waitLonger: () => () => {},
     openFile: async (path) => (await Deno.open(path)).readable,
     holdUntilGone: (socket, held) => void (socket as DenoSocket).gone.then(() => held.release()),
     subscribe() {},
