@@ -45,6 +45,9 @@ describe("the Discord gateway in a cluster", { timeout: 60_000 }, () => {
     const leader = instances[ids.indexOf(leaderId!)]!;
     const other = instances[1 - ids.indexOf(leaderId!)]!;
     assert.ok(leader && other, `the leader ${leaderId} is one of ${ids.join(", ")}`);
+    // The gateway's own status (what the operator page and /metrics show) is reported where it runs, and only there.
+    await waitFor(async () => (await health(leader)).sources.discord?.connected === true, "the holder to report its gateway connected");
+    assert.equal((await health(other)).sources.discord, undefined);
 
     const viewers = await Promise.all(instances.map(async (i) => (await Client.joined(i.url.replace("http", "ws"), null)).client));
     clients.push(...viewers);
@@ -57,9 +60,15 @@ describe("the Discord gateway in a cluster", { timeout: 60_000 }, () => {
     const takeover = Date.now() - killedAt;
     assert.ok(takeover < 15_000, `took over after ${takeover} ms`);
     await waitFor(async () => (await health(other)).cluster.leaders.gateway === ids[instances.indexOf(other)], "the survivor to hold the lease");
+    await waitFor(async () => (await health(other)).sources.discord?.connected === true, "the new holder to report its gateway");
     const survivor = viewers[instances.indexOf(other)]!;
     fake.presence(pixelTown().id, ALICE, "idle");
     await until(() => survivor.frames.some((f) => f.type === "presence" && f.data.uid === ALICE && f.data.status === "idle"), "idle on the survivor");
     assert.ok(survivor.isOpen);
+
+    // A graceful stop of the holder gives the lease back as a matter of course: no warning.
+    assert.equal((await other.stop("SIGTERM")).code, 0);
+    assert.match(other.log(), /INFO lease released lease=gateway/);
+    assert.doesNotMatch(other.log(), /WARN lease lost/);
   });
 });

@@ -13,6 +13,7 @@ import { Client, until } from "./helpers/client.ts";
 import { ingest } from "./helpers/ingest.ts";
 import { freePort, RedisServer } from "./helpers/redis.ts";
 import { health, startInstances, waitFor } from "./helpers/cluster.ts";
+import { makeDzoneFolder } from "./helpers/dzone-folder.ts";
 import type { Running } from "./helpers/cli.ts";
 
 const example = fileURLToPath(new URL("../examples/cluster/nginx.conf", import.meta.url));
@@ -35,11 +36,13 @@ describe("three instances behind nginx (the README's example)", { timeout: 60_00
   let nginx: ChildProcess;
   let dir: string;
   let proxy: string;
+  let site: { root: string; site: string };
   const clients: Client[] = [];
 
   before(async () => {
     redis = await RedisServer.start();
-    instances = await startInstances(3, redis.url, ["--trust-proxy", "127.0.0.1"]);
+    site = makeDzoneFolder();
+    instances = await startInstances(3, redis.url, ["--trust-proxy", "127.0.0.1", "--max-connections-per-ip", "0", "--static-dir", site.site]);
     const port = await freePort();
     proxy = `http://127.0.0.1:${port}`;
     dir = mkdtempSync(join(tmpdir(), "dback-nginx-"));
@@ -66,6 +69,15 @@ describe("three instances behind nginx (the README's example)", { timeout: 60_00
     for (const instance of instances) await instance.stop("SIGKILL").catch(() => {});
     await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (site) rmSync(site.root, { recursive: true, force: true });
+  });
+
+  it("sends a d-zone page opened through the proxy on to the proxy's own address, port and all", async () => {
+    // nginx's $host drops the port: d-zone would then dial ws://127.0.0.1/ and reach nothing.
+    const response = await fetch(`${proxy}/?s=proxied`, { redirect: "manual" });
+    assert.equal(response.status, 302);
+    const location = new URL(response.headers.get("location")!, proxy);
+    assert.equal(location.searchParams.get("socketURL"), `${proxy.replace("http", "ws")}/`);
   });
 
   it("viewers through the proxy spread over the instances and all see one world", async () => {

@@ -137,4 +137,27 @@ describe("leader lease", { timeout: 60_000 }, () => {
       heard.close();
     }
   });
+
+  it("after Redis comes back empty, fencing tokens go on above every earlier one (a stale holder's token is never issued again)", async () => {
+    const fast = { LEASE_TTL_MS: "1500", LEASE_RENEW_MS: "300", LEASE_TRY_MS: "100" };
+    // The holders of the tests before leave first; their lease lapses on its own.
+    for (const { child } of holders.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.on("close", resolve).kill("SIGKILL"));
+    }
+    let heard = await listen(redis.url);
+    try {
+      const z = await startHolder(redis.url, "z", fast);
+      holders.push(z);
+      await until(() => heard.writes.some(([h]) => h === "z"), "z to write under the lease", 20_000);
+      const highest = Math.max(...heard.writes.map(([, t]) => t));
+      heard.close();
+      await redis.stop();
+      await redis.start(); // empty: no persistence
+      heard = await listen(redis.url);
+      await until(() => heard.writes.length > 0, "writes under the lease again", 20_000);
+      assert.ok(heard.writes.every(([, t]) => t > highest), `tokens after the restart ${heard.writes.map(([, t]) => t)} must be above ${highest}`);
+    } finally {
+      heard.close();
+    }
+  });
 });

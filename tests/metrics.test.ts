@@ -7,6 +7,8 @@ import { Client, until } from "./helpers/client.ts";
 import { RawSocket, Refused } from "./helpers/raw-socket.ts";
 import { ingest, TOKEN } from "./helpers/ingest.ts";
 import { pixelTown, startDiscord } from "./helpers/discord-world.ts";
+import { RedisServer } from "./helpers/redis.ts";
+import { waitFor } from "./helpers/cluster.ts";
 import { AddressInUseError, type Server } from "../src/mod.ts";
 
 /** One sample of the Prometheus text format: name, labels, value. */
@@ -189,6 +191,48 @@ describe("metrics of the Discord gateway source", () => {
     } finally {
       await client.close();
       await running.stop();
+    }
+  });
+});
+
+describe("metrics of an instance in a cluster", { timeout: 30_000 }, () => {
+  it("reports the cluster and this instance's own source apart, with the cluster's fields, and Redis going away", async () => {
+    const redis = await RedisServer.start();
+    const server = await startServer({ cluster: { url: redis.url }, mock: true, admin: { port: 0 } });
+    const scrape = async () => parse(await (await fetch(server.adminUrl + "/metrics")).text());
+    try {
+      await waitFor(async () => value(await scrape(), "dback_source_status", { source: "cluster", field: "connected" }) === 1, "the cluster connected");
+      const s = await scrape();
+      assert.equal(value(s, "dback_source_ready", { source: "cluster" }), 1);
+      assert.equal(value(s, "dback_source_ready", { source: "mock" }), 1);
+      assert.equal(value(s, "dback_source_status", { source: "cluster", field: "synced" }), 1);
+      const overview = await (await fetch(server.adminUrl + "/api/overview")).json();
+      assert.deepEqual(overview.sources.map((source: { name: string }) => source.name), ["cluster", "mock"]);
+      await redis.stop();
+      await waitFor(async () => value(await scrape(), "dback_source_status", { source: "cluster", field: "connected" }) === 0, "the cluster disconnected");
+      assert.equal(value(await scrape(), "dback_source_ready", { source: "cluster" }), 0);
+    } finally {
+      await server.stop();
+      await redis.stop();
+    }
+  });
+});
+
+describe("event-loop lag read by Prometheus and by the operator page", () => {
+  it("a stall shows in /metrics even when the operator page polled /api/overview in between", async () => {
+    const server = await startServer({ mock: true, admin: { port: 0 } });
+    try {
+      await fetch(server.adminUrl + "/metrics").then((r) => r.text()); // a first scrape: the window starts here
+      // Stall this process's event loop (the server's too) for 600 ms, then let the lag timer notice.
+      const until = performance.now() + 600;
+      while (performance.now() < until) { /* busy */ }
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const page = await (await fetch(server.adminUrl + "/api/overview")).json();
+      assert.ok(page.eventLoopLag >= 0.3, `the page saw ${page.eventLoopLag} s`);
+      const scraped = value(parse(await (await fetch(server.adminUrl + "/metrics")).text()), "dback_event_loop_lag_seconds");
+      assert.ok(scraped >= 0.3, `Prometheus saw ${scraped} s after the page had read the lag`);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -40,10 +40,10 @@ export class Admin {
   async start(): Promise<void> {
     const server = this.#server;
     const lag = this.#lag = new EventLoopLag();
-    const figures = () => figuresOf(server, lag.take());
-    this.meter.readFrom(figures);
+    const [scrapeLag, pageLag] = [lag.reader(), lag.reader()];
+    this.meter.readFrom(() => figuresOf(server, scrapeLag()));
     const about = () => ({ version: VERSION, runtime: server.runtime.name, limits: { ...server.limits }, recent: this.#recent.entries() });
-    const app = adminApp({ meter: this.meter, overview: () => overview(this.meter, figures(), about()), log: server.log });
+    const app = adminApp({ meter: this.meter, overview: () => overview(this.meter, figuresOf(server, pageLag()), about()), log: server.log });
     try {
       this.#listening = await server.runtime.listenHttp({ port: this.#options.port, hostname: this.#options.host ?? "127.0.0.1", fetch: app.fetch });
     } catch (error) {

@@ -221,7 +221,7 @@ export const settings = {
     value: "URL",
     schema: RedisUrl,
     secret: true,
-    help: "share one world with every d-back using this Redis (redis://[:password@]host:port/db); connection limits stay per instance",
+    help: "share one world with every d-back using this Redis (redis://[:password@]host:port/db, the password percent-encoded); connection limits stay per instance",
   },
   "max-connections": {
     env: "DBACK_MAX_CONNECTIONS",

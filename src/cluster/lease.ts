@@ -1,15 +1,26 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../log.ts";
 
+/** Why a holder steps down when its instance stops: the one reason that is no warning. */
+const SHUTTING_DOWN = "shutting down";
+
 /**
  * ARGV: prefix, name, holder, ttl ms. Takes the lease when nobody holds it:
  * the fencing counter goes up by one and the lease key says who holds it
  * under which token. Returns the token, or 0 when someone else holds it.
+ * A counter that is missing (a new Redis, or one back empty) starts from
+ * Redis's clock in milliseconds, so it never hands out again a token that a
+ * holder of before the loss may still carry.
  */
 const ACQUIRE = `
 local key = ARGV[1] .. 'lease:' .. ARGV[2]
 if redis.call('EXISTS', key) == 1 then return 0 end
-local token = redis.call('INCR', ARGV[1] .. 'fence:' .. ARGV[2])
+local fence = ARGV[1] .. 'fence:' .. ARGV[2]
+if redis.call('EXISTS', fence) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', fence, string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)))
+end
+local token = redis.call('INCR', fence)
 redis.call('SET', key, ARGV[3] .. '|' .. token, 'PX', ARGV[4])
 return token
 `;
@@ -97,7 +108,9 @@ export class Lease {
     const stepDown = (why: string) => {
       clearTimeout(expiry);
       if (!held) return;
-      this.#log.warn("lease lost", { lease: this.name, token: held.token, why });
+      // Giving it back on a graceful stop is routine; anything else is worth a warning.
+      if (why === SHUTTING_DOWN) this.#log.info("lease released", { lease: this.name, token: held.token });
+      else this.#log.warn("lease lost", { lease: this.name, token: held.token, why });
       held = undefined;
       const stop = stopTask;
       stopTask = undefined;
@@ -135,7 +148,7 @@ export class Lease {
       ended = true;
       clearTimeout(timer);
       const wasHeld = held ? value() : undefined;
-      stepDown("shutting down");
+      stepDown(SHUTTING_DOWN);
       if (wasHeld) await this.#redis.dbackRenew(this.#prefix, this.name, wasHeld, 0).catch(() => {});
     };
   }

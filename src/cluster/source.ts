@@ -20,9 +20,12 @@ export class ClusterSource implements DataSource {
   #log: Logger;
   #exporter: Exporter | undefined;
   #list: readonly GuildInfo[] = [];
+  #leased: () => DataSource | undefined;
 
-  constructor(cluster: Cluster, local: DataSource | undefined, state: State, log: Logger) {
+  /** `leased`: a source that runs here only while this instance holds its lease (the gateway), reported beside the others. */
+  constructor(cluster: Cluster, local: DataSource | undefined, state: State, log: Logger, leased: () => DataSource | undefined = () => undefined) {
     this.#cluster = cluster;
+    this.#leased = leased;
     this.#local = local;
     this.#state = state;
     this.#log = log;
@@ -72,8 +75,31 @@ export class ClusterSource implements DataSource {
     return this.#cluster.ready() && (this.#local?.ready?.() ?? true);
   }
 
+  /**
+   * The cluster and this instance's own source, each as a source of its own,
+   * so the operator page and /metrics show the cluster's fields (connected,
+   * synced, …) instead of one nested object they cannot read.
+   */
+  get parts(): readonly DataSource[] {
+    const cluster = this.#cluster;
+    const face: DataSource = {
+      name: "cluster",
+      servers: () => this.servers(),
+      users: (guildId) => this.users(guildId),
+      ready: () => cluster.ready(),
+      status: () => cluster.status(),
+    };
+    return [face, ...this.#others()];
+  }
+
   status(): Record<string, unknown> {
-    return { cluster: this.#cluster.status(), ...(this.#local?.status ? { [this.#local.name]: this.#local.status() } : {}) };
+    const others = this.#others().filter((s) => s.status).map((s) => [s.name, s.status!()]);
+    return { cluster: this.#cluster.status(), ...Object.fromEntries(others) };
+  }
+
+  /** This instance's own source, and the leased one while it runs here. */
+  #others(): DataSource[] {
+    return [this.#local, this.#leased()].filter((s): s is DataSource => s !== undefined);
   }
 
   async close(): Promise<void> {

@@ -5,24 +5,29 @@
  */
 export class EventLoopLag {
   #timer: ReturnType<typeof setInterval>;
-  #worst = 0;
+  /** The worst lag each reader has not taken yet: Prometheus and the operator page read apart, so one never empties the other's window. */
+  #worst: number[] = [];
 
   constructor(intervalMs = 250) {
     let last = performance.now();
     this.#timer = setInterval(() => {
       const now = performance.now();
-      this.#worst = Math.max(this.#worst, now - last - intervalMs);
+      const late = now - last - intervalMs;
+      for (let i = 0; i < this.#worst.length; i++) if (late > this.#worst[i]!) this.#worst[i] = late;
       last = now;
     }, intervalMs);
     // Never the reason a process stays alive.
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
-  /** The worst lag since the last call, in seconds; starts over. */
-  take(): number {
-    const worst = this.#worst;
-    this.#worst = 0;
-    return Math.max(0, worst) / 1000;
+  /** A reader of its own: each call of the function returned gives the worst lag since its previous call (or since now), in seconds. */
+  reader(): () => number {
+    const slot = this.#worst.push(0) - 1;
+    return () => {
+      const worst = this.#worst[slot]!;
+      this.#worst[slot] = 0;
+      return Math.max(0, worst) / 1000;
+    };
   }
 
   stop(): void {

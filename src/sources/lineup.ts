@@ -22,6 +22,8 @@ export class Lineup {
   readonly ingest: IngestSource | undefined;
   /** The gateway of a single instance, once `connect` made it; in a cluster it is started under the lease instead. */
   discordBot: DiscordSource | undefined;
+  /** In a cluster, the gateway while this instance holds its lease (for the operator page, /metrics and /health). */
+  #leased: DiscordSource | undefined;
   #options: ServerOptions;
   #state: State;
   #cluster: Cluster | undefined;
@@ -63,7 +65,8 @@ export class Lineup {
       const local = sources.filter((s) => s !== this.ingest);
       // Loaded with the cluster only: a single instance starts without it (cold start).
       const { ClusterSource } = await import("../cluster/source.ts");
-      return new ClusterSource(this.#cluster, local.length > 1 ? new CompositeSource(local) : local[0], this.#state, this.#log);
+      const leased = () => this.#leased;
+      return new ClusterSource(this.#cluster, local.length > 1 ? new CompositeSource(local) : local[0], this.#state, this.#log, leased);
     }
     return sources.length === 1 ? sources[0]! : new CompositeSource(sources);
   }
@@ -84,13 +87,16 @@ export class Lineup {
     let source: DiscordSource | undefined;
     this.#discord(writes).then((made) => {
       source = made;
-      if (!stopped) return made.connect();
+      if (stopped) return;
+      this.#leased = made;
+      return made.connect();
     }).catch((error) => {
       if (error instanceof DiscordFatalError && bot.onFatal) bot.onFatal(error);
       else this.#log.error("discord gateway failed", { error: error instanceof Error ? error.message : String(error) });
     });
     return () => {
       stopped = true;
+      if (this.#leased === source) this.#leased = undefined;
       void source?.close();
     };
   }
