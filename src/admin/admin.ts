@@ -7,6 +7,7 @@ import type { RecentLog } from "./recent-log.ts";
 import { figuresOf } from "./figures.ts";
 import { overview } from "./overview.ts";
 import { adminApp } from "./app.ts";
+import { isLoopback } from "./loopback-host.ts";
 import { listenUrl } from "../http/listen-url.ts";
 
 export interface AdminOptions {
@@ -43,9 +44,15 @@ export class Admin {
     const [scrapeLag, pageLag] = [lag.reader(), lag.reader()];
     this.meter.readFrom(() => figuresOf(server, scrapeLag()));
     const about = () => ({ version: VERSION, runtime: server.runtime.name, limits: { ...server.limits }, recent: this.#recent.entries() });
-    const app = adminApp({ meter: this.meter, overview: () => overview(this.meter, figuresOf(server, pageLag()), about()), log: server.log });
+    const hostname = this.#options.host ?? "127.0.0.1";
+    const app = adminApp({
+      meter: this.meter,
+      overview: () => overview(this.meter, figuresOf(server, pageLag()), about()),
+      log: server.log,
+      loopback: isLoopback(hostname),
+    });
     try {
-      this.#listening = await server.runtime.listenHttp({ port: this.#options.port, hostname: this.#options.host ?? "127.0.0.1", fetch: app.fetch });
+      this.#listening = await server.runtime.listenHttp({ port: this.#options.port, hostname, fetch: app.fetch });
     } catch (error) {
       lag.stop();
       if (error instanceof ListenError || error instanceof AddressInUseError) error.listener = "admin";

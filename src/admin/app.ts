@@ -3,11 +3,15 @@ import type { Logger } from "../log.ts";
 import type { PrometheusMeter } from "../metrics/prometheus.ts";
 import type { Overview } from "./overview.ts";
 import { operatorPage, operatorScript } from "./page.ts";
+import { loopbackHostOnly } from "./loopback-host.ts";
+import { routedPath } from "../http/routed-path.ts";
 
 export interface AdminAppOptions {
   meter: PrometheusMeter;
   overview: () => Promise<Overview>;
   log: Logger;
+  /** The port listens on the loopback interface: requests sent to any other name are refused (`loopbackHostOnly`). */
+  loopback: boolean;
 }
 
 /** Nothing on the page is fetched from elsewhere, and no script runs but ours. */
@@ -19,7 +23,9 @@ const pageHeaders = {
 
 /** The admin listener's routes: the operator page and its data, Prometheus metrics, liveness. */
 export function adminApp(o: AdminAppOptions): Hono {
-  const app = new Hono();
+  // The request's own path, as on the public port: an HTTP/1.0 health check without Host is routed too.
+  const app = new Hono({ getPath: routedPath });
+  if (o.loopback) app.use(loopbackHostOnly);
   app.get("/", (c) => c.html(operatorPage, 200, pageHeaders));
   app.get("/operator.js", (c) => c.body(operatorScript, 200, { ...pageHeaders, "Content-Type": "text/javascript; charset=utf-8" }));
   app.get("/api/overview", async (c) => c.json(await o.overview(), 200, { "Cache-Control": "no-store" }));

@@ -4,8 +4,7 @@ import type { StaticReply } from "../sources/library/callbacks.ts";
 import { serveStatic, type StaticRoot } from "./static.ts";
 import { dzoneRedirect } from "./dzone-redirect.ts";
 import { hostGuard } from "./host.ts";
-import { requestPath } from "./safe-path.ts";
-import { getPath } from "hono/utils/url";
+import { routedPath } from "./routed-path.ts";
 import { versionReply } from "./version-reply.ts";
 
 export interface AppOptions {
@@ -24,16 +23,6 @@ export interface AppOptions {
   overTls: (c: Context) => boolean;
   log: Logger;
 }
-
-/**
- * What the router matches: the request's own path, resolved as `requestPath`
- * does, then decoded as hono does. Hono's default reads the path out of the
- * URL the runtime built from the Host header, and one runtime builds a relative one
- * when that header is missing or odd (an HTTP/1.0 health check), which no
- * route matched.
- */
-const routedPath = (request: Request): string =>
-  getPath({ url: `http://h${requestPath(request.url).path}` } as Request);
 
 /**
  * The HTTP side of d-back: a Host check before anything, ingest, WebSocket
