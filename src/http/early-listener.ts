@@ -70,10 +70,12 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
   const hold = async (request: Request, env: unknown, address: string): Promise<Response> => {
     const resume = runtime.waitLonger(request);
     const served = await held.wait(request, address, handed);
-    resume();
     // A client that left has given its place back; the app never hears of it.
     if (served === "left") return unavailable("the client left");
-    return served ? await served(request, env) : unavailable("d-back did not start");
+    // The port is closing: the connection's usual timeout is not put back (on Bun, doing so on a server being stopped can cut the connection before this answer).
+    if (!served) return unavailable("d-back did not start");
+    resume();
+    return await served(request, env);
   };
   const listening = await runtime.listen({
     ...publicAddress(options),
