@@ -66,7 +66,7 @@ export class Doorway {
     return async (c, next) => {
       if (!asksForWebSocket(c)) return next();
       const { log, meter } = this.#parts;
-      const address = runtime.remoteAddress(c);
+      const address = runtime.requestAddress(c.req.raw, c.env);
       const admitted = this.#admission.admit(address);
       if ("status" in admitted) {
         log.debug("upgrade refused", { addr: address, status: admitted.status });

@@ -54,12 +54,12 @@ export function serverApp(
         upgradeWebSocket: runtime.upgradeWebSocket,
         log,
         meter: server.meter,
-        remoteAddress: (c) => runtime.remoteAddress(c),
+        remoteAddress: (c) => runtime.requestAddress(c.req.raw, c.env),
         refused: ingestRefused,
       })
       : ingestOff(),
     staticOverride: parts.callbacks.onStaticRequest,
-    overTls: (c) => cameOverTls(c, isTrustedProxy(runtime.remoteAddress(c), options.trustProxy ?? [])),
+    overTls: (c) => cameOverTls(c, isTrustedProxy(runtime.requestAddress(c.req.raw, c.env), options.trustProxy ?? [])),
     log,
   });
   return { app, ingestRefused };

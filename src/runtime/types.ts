@@ -26,7 +26,7 @@ export interface ListenOptions {
   hostname: string;
   /** Serve HTTPS and WSS with this certificate instead of plain HTTP. */
   tls?: TlsPair;
-  /** The hono app's fetch; `env` is whatever the runtime hands along (see `remoteAddress`). */
+  /** The hono app's fetch; `env` is whatever the runtime hands along (see `requestAddress`). */
   fetch: (request: Request, env: unknown) => Response | Promise<Response>;
   sockets: SocketLimits;
   /** Told when the runtime fails below the app (e.g. it runs out of file descriptors) and when it recovers. */
@@ -103,9 +103,7 @@ export interface Runtime extends Fanout {
   listen(options: ListenOptions): Promise<Listening>;
   /** Binds a second, request-only listener; it shares nothing with the one `listen` binds. */
   listenHttp(options: HttpListenOptions): Promise<Listening>;
-  /** The peer's IP address for a request served by `listen`. */
-  remoteAddress(c: Context): string;
-  /** The same for a request and the `env` that `ListenOptions.fetch` was handed, before any app has it. */
+  /** The peer's IP address for a request served by `listen`, and the `env` its `fetch` was handed (in hono: `c.req.raw`, `c.env`). */
   requestAddress(request: Request, env: unknown): string;
   /**
    * Keeps the connection of a request served by `listen` open while its answer

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import type { Peer } from "../../hub.ts";
 import type { BunContext, BunShared, BunSocket } from "./socket.ts";
@@ -129,7 +129,6 @@ export function createBunRuntime(): Runtime {
       });
     },
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) => listening(serve({ port, hostname, fetch })),
-    remoteAddress: (c: Context) => requestAddress(c.req.raw),
     requestAddress,
     waitLonger(request: Request) {
       // Bun's idle timer counts a request waiting for its answer as idle, and closes the connection unanswered.

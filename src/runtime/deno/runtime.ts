@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import { defineWebSocketHelper, type WSContext } from "hono/ws";
 import type { Peer } from "../../hub.ts";
 import { Close } from "../../limits.ts";
@@ -131,7 +130,6 @@ export function createDenoRuntime(): Runtime {
     },
     listenHttp: ({ port, hostname, fetch }: HttpListenOptions) =>
       listening(serveResilient({ port, hostname, handler: (request, info) => fetch(request, info) })),
-    remoteAddress: (c: Context) => requestAddress(c.req.raw, c.env),
     requestAddress,
     // Deno cuts no request that waits for its answer (it has no header timeout at all).
     waitLonger: () => () => {},

@@ -1,6 +1,6 @@
 import type * as v from "valibot";
 import type { DiscordSource } from "./source.ts";
-import { Roster, toStatus } from "./roster.ts";
+import { type Roster, toStatus } from "./roster.ts";
 import { renderMessage } from "./render.ts";
 import { inviteUrl } from "./invite.ts";
 import * as S from "./schemas.ts";

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from "../../log.ts";
 import type { DataSource } from "../source.ts";
 import { compareIds, DiscordSettings, guildAllowed, guildSettings } from "./guild-settings.ts";
 import { ShortIdBook } from "./short-ids.ts";
-import { DiscordFatalError } from "./fatal.ts";
+import type { DiscordFatalError } from "./fatal.ts";
 import { GatewaySession } from "./gateway.ts";
 import { MemberRequests } from "./member-requests.ts";
 import { Roster } from "./roster.ts";
