@@ -72,7 +72,8 @@ export async function listenEarly(runtime: Runtime, options: ServerOptions, vers
     const served = await held.wait(request, address, handed);
     // A client that left has given its place back; the app never hears of it.
     if (served === "left") return unavailable("the client left");
-    // The port is closing: the connection's usual timeout is not put back (on one runtime, doing that on a server being stopped can cut the connection before this answer).
+    // The port is closing: the connection's usual timeout is not put back (on one runtime,
+    // doing that on a server being stopped can cut the connection before this answer).
     if (!served) return unavailable("d-back did not start");
     resume();
     return await served(request, env);
