@@ -4,8 +4,7 @@ import type { DataSource } from "../sources/source.ts";
 import type { Figures } from "../metrics/figures.ts";
 
 /** Each source on its own: the parts of one made of several (several sources, a cluster and this instance's own), or the one source. */
-const partsOf = (source: DataSource): readonly DataSource[] =>
-  "parts" in source ? (source.parts as readonly DataSource[]).flatMap(partsOf) : [source];
+const partsOf = (source: DataSource): readonly DataSource[] => source.parts?.flatMap(partsOf) ?? [source];
 
 /** The figures of a running server, read from its public face; `lag` is the event loop's, in seconds. */
 export function figuresOf(server: Server, lag: number): Figures {

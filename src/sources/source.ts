@@ -54,4 +54,6 @@ export interface DataSource {
   status?(): Record<string, unknown>;
   /** Stops whatever the source runs by itself (connections, timers); called once when the server stops. */
   close?(): void | Promise<void>;
+  /** The sources this one is made of (several sources as one, a cluster and this instance's own), each shown apart to operators. */
+  readonly parts?: readonly DataSource[];
 }
